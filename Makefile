@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The ioasids project: an IOASID allocator and cgroup controller for Linux,
+# kept as an overlay on Debian's linux-source-6.12.
+#
+#   make check    install what is needed, build the test kernel, boot it in
+#                 QEMU and run every KUnit suite and selftest in the guest
+#   make kernel   build the test kernel only
+#   make tree     lay the overlay and patches/ over the base tree only
+#   make clean    remove the build folder (the ccache stays)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+
+BUILD      ?= $(CURDIR)/build
+BASE_TAR   ?= /usr/src/linux-source-6.12.tar.xz
+SRC        := $(BUILD)/src
+OBJ        := $(BUILD)/obj
+KCONFIG    := $(BUILD)/kconfig
+GUEST      := $(BUILD)/guest
+FRAGMENT   := $(CURDIR)/harness/ioasids-test.config
+JOBS       ?= $(shell nproc)
+# The compiler cache lives outside the clone so that fresh clones hit it.
+export CCACHE_DIR      ?= /var/cache/ioasids-ccache
+export CCACHE_BASEDIR  := $(BUILD)
+export CCACHE_NOHASHDIR := true
+export CCACHE_MAXSIZE  ?= 5G
+KMAKE      := $(MAKE) -s -C $(SRC) O=$(OBJ) ARCH=x86_64 CC="ccache gcc" \
+              KBUILD_BUILD_TIMESTAMP='' KBUILD_BUILD_USER=ioasids \
+              KBUILD_BUILD_HOST=build
+
+# Debian packages the build and the guest need.
+DEB_PACKAGES := linux-source-6.12 build-essential bc bison flex libelf-dev \
+	libssl-dev ccache qemu-system-x86 python3 kmod cpio rsync
+
+.PHONY: all check deps tree kconfig kernel selftests run-guest clean
+
+all: check
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+			grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "  APT     $$missing"; \
+		apt-get update -q >/dev/null; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends $$missing >/dev/null; \
+	fi
+
+tree: deps
+	@harness/prepare-tree.sh $(BASE_TAR) $(BUILD)
+
+# The test kernel's .config: tinyconfig plus the fragment, regenerated in a
+# scratch folder on every run and copied in only when it differs, so that a
+# change to the fragment or to a Kconfig file is picked up and an unchanged
+# configuration costs no rebuild.
+kconfig: tree
+	@mkdir -p $(KCONFIG) $(OBJ)
+	@$(MAKE) -s -C $(SRC) O=$(KCONFIG) ARCH=x86_64 tinyconfig >/dev/null
+	@$(SRC)/scripts/kconfig/merge_config.sh -m -O $(KCONFIG) \
+		$(KCONFIG)/.config $(FRAGMENT) >/dev/null
+	@$(MAKE) -s -C $(SRC) O=$(KCONFIG) ARCH=x86_64 olddefconfig >/dev/null
+	@harness/check-config.sh $(FRAGMENT) $(KCONFIG)/.config
+	@cmp -s $(KCONFIG)/.config $(OBJ)/.config || \
+		{ echo "  CONFIG  $(OBJ)/.config"; cp $(KCONFIG)/.config $(OBJ)/.config; }
+
+kernel: kconfig
+	@echo "  BUILD   bzImage (-j$(JOBS), ccache $(CCACHE_DIR))"
+	@start=$$(date +%s); \
+	$(KMAKE) -j$(JOBS) bzImage; \
+	echo "  BUILT   $(OBJ)/arch/x86/boot/bzImage in $$(( $$(date +%s) - start )) s"
+
+selftests: tree
+	@harness/build-selftests.sh $(SRC) $(OBJ) $(GUEST)/bin
+
+# Two boots.  QEMU 7.2's VT-d in PASID mode reports a PASID size of 1 bit
+# (ECAP.PSS = 0), and the IOASID space rightly shrinks to it, so the main
+# boot, which runs KUnit and the selftests, has scalable mode without
+# PASIDs (the space keeps its 2^20 IDs), and a short second boot checks
+# that the space follows the PASID size of the IOMMU.
+BZIMAGE := $(OBJ)/arch/x86/boot/bzImage
+
+run-guest: kernel selftests
+	@harness/run-guest.sh $(BZIMAGE) $(GUEST)/main $(GUEST)/bin \
+		x-scalable-mode=on
+	@harness/run-guest.sh $(BZIMAGE) $(GUEST)/pasid \
+		$(CURDIR)/harness/pasid-tests \
+		x-scalable-mode=on,x-pasid-mode=on kunit.enable=0
+
+check: run-guest
+	@harness/report.sh $(SRC) $(GUEST)/main+kunit $(GUEST)/pasid
+
+clean:
+	rm -rf $(BUILD)

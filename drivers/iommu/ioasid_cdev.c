@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/ioasid: IOASIDs (PASIDs) for userspace.
+ *
+ * Each open file is one IOASID set of kind IOASID_SET_FILE, charged to the
+ * ioasids cgroup of the opener; closing the file frees its IOASIDs and
+ * their charges.  A VMM uses it for the host PASIDs of its guest, and binds
+ * each to the guest's PASID (a private ID) to translate one to the other.
+ *
+ * The uAPI follows iommufd's conventions; see include/uapi/linux/ioasid.h.
+ */
+
+#include <linux/fs.h>
+#include <linux/ioasid.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+#include <uapi/linux/ioasid.h>
+
+/**
+ * struct ioasid_file - One open file of /dev/ioasid
+ * @set: the file's IOASIDs
+ * @lock: serializes the private-ID bindings with IOASID_FREE
+ * @by_private: private ID -> IOASID
+ * @by_ioasid: IOASID -> private ID, to drop the binding on free
+ *
+ * Both map to xarray values, which hold any 32-bit ID on 64-bit kernels.
+ */
+struct ioasid_file {
+	struct ioasid_set *set;
+	struct mutex lock;
+	struct xarray by_private;
+	struct xarray by_ioasid;
+};
+
+union ioasid_ucmd_buffer {
+	struct ioasid_get_info info;
+	struct ioasid_alloc alloc;
+	struct ioasid_free free;
+	struct ioasid_set_quota quota;
+	struct ioasid_bind_private bind;
+	struct ioasid_find_private find;
+};
+
+/**
+ * struct ioasid_ucmd - One ioctl in flight
+ * @ifile: the file it runs on
+ * @ubuffer: the caller's struct
+ * @user_size: the size the caller gave
+ * @cmd: the struct, as the kernel knows it
+ */
+struct ioasid_ucmd {
+	struct ioasid_file *ifile;
+	void __user *ubuffer;
+	u32 user_size;
+	union ioasid_ucmd_buffer cmd;
+};
+
+/* Copy the struct back, as much of it as the caller knows. */
+static int ioasid_ucmd_respond(struct ioasid_ucmd *ucmd, size_t cmd_len)
+{
+	if (copy_to_user(ucmd->ubuffer, &ucmd->cmd,
+			 min_t(size_t, ucmd->user_size, cmd_len)))
+		return -EFAULT;
+	return 0;
+}
+
+static int ioasid_cdev_open(struct inode *inode, struct file *filp)
+{
+	struct ioasid_file *ifile;
+
+	ifile = kzalloc(sizeof(*ifile), GFP_KERNEL_ACCOUNT);
+	if (!ifile)
+		return -ENOMEM;
+
+	ifile->set = ioasid_set_alloc(IOASID_SET_FILE, IOASID_QUOTA_UNLIMITED);
+	if (IS_ERR(ifile->set)) {
+		int ret = PTR_ERR(ifile->set);
+
+		kfree(ifile);
+		return ret;
+	}
+	mutex_init(&ifile->lock);
+	xa_init(&ifile->by_private);
+	xa_init(&ifile->by_ioasid);
+	filp->private_data = ifile;
+	return 0;
+}
+
+static int ioasid_cdev_release(struct inode *inode, struct file *filp)
+{
+	struct ioasid_file *ifile = filp->private_data;
+
+	ioasid_set_free(ifile->set);
+	xa_destroy(&ifile->by_private);
+	xa_destroy(&ifile->by_ioasid);
+	mutex_destroy(&ifile->lock);
+	kfree(ifile);
+	return 0;
+}
+
+static int ioasid_get_info(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_get_info *cmd = &ucmd->cmd.info;
+	struct ioasid_file *ifile = ucmd->ifile;
+	ioasid_t capacity = ioasid_capacity();
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+
+	cmd->max_ioasid = capacity - 1;
+	cmd->capacity = capacity - IOMMU_FIRST_GLOBAL_PASID;
+	cmd->quota = ioasid_set_quota(ifile->set);
+	cmd->usage = ioasid_set_usage(ifile->set);
+	cmd->alloc_flags = IOASID_ALLOC_RANGE;
+	return ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+/* Free an IOASID of the file, and its private ID if it has one. */
+static int ioasid_file_free(struct ioasid_file *ifile, ioasid_t ioasid)
+{
+	void *private;
+	int ret;
+
+	mutex_lock(&ifile->lock);
+	ret = ioasid_free(ifile->set, ioasid);
+	if (!ret) {
+		private = xa_erase(&ifile->by_ioasid, ioasid);
+		if (private)
+			xa_erase(&ifile->by_private, xa_to_value(private));
+	}
+	mutex_unlock(&ifile->lock);
+	return ret;
+}
+
+static int ioasid_alloc_cmd(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_alloc *cmd = &ucmd->cmd.alloc;
+	struct ioasid_file *ifile = ucmd->ifile;
+	ioasid_t min = 0, max = UINT_MAX;
+	int id, ret;
+
+	if (cmd->flags & ~IOASID_ALLOC_RANGE)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved || cmd->out_ioasid)
+		return -EINVAL;
+	if (cmd->flags & IOASID_ALLOC_RANGE) {
+		min = cmd->min;
+		max = cmd->max;
+	} else if (cmd->min || cmd->max) {
+		return -EINVAL;
+	}
+
+	id = ioasid_alloc(ifile->set, min, max, NULL);
+	if (id < 0)
+		return id;
+	cmd->out_ioasid = id;
+	ret = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+	if (ret)
+		ioasid_file_free(ifile, id);	/* the caller never saw it */
+	return ret;
+}
+
+static int ioasid_free_cmd(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_free *cmd = &ucmd->cmd.free;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+
+	return ioasid_file_free(ucmd->ifile, cmd->ioasid);
+}
+
+static int ioasid_set_quota_cmd(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_set_quota *cmd = &ucmd->cmd.quota;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+
+	ioasid_set_set_quota(ucmd->ifile->set, cmd->quota);
+	return 0;
+}
+
+static int ioasid_bind_private_cmd(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_bind_private *cmd = &ucmd->cmd.bind;
+	struct ioasid_file *ifile = ucmd->ifile;
+	int ret;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+
+	mutex_lock(&ifile->lock);
+	if (IS_ERR(ioasid_find(ifile->set, cmd->ioasid))) {
+		ret = -ENOENT;
+		goto out_unlock;
+	}
+	ret = xa_insert(&ifile->by_ioasid, cmd->ioasid,
+			xa_mk_value(cmd->private_id), GFP_KERNEL_ACCOUNT);
+	if (ret)
+		goto out_unlock;	/* -EBUSY: the IOASID is bound */
+	ret = xa_insert(&ifile->by_private, cmd->private_id,
+			xa_mk_value(cmd->ioasid), GFP_KERNEL_ACCOUNT);
+	if (ret) {
+		xa_erase(&ifile->by_ioasid, cmd->ioasid);
+		if (ret == -EBUSY)
+			ret = -EEXIST;	/* the private ID is bound */
+	}
+out_unlock:
+	mutex_unlock(&ifile->lock);
+	return ret;
+}
+
+static int ioasid_find_private_cmd(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_find_private *cmd = &ucmd->cmd.find;
+	struct ioasid_file *ifile = ucmd->ifile;
+	void *ioasid;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->out_ioasid)
+		return -EINVAL;
+
+	mutex_lock(&ifile->lock);
+	ioasid = xa_load(&ifile->by_private, cmd->private_id);
+	mutex_unlock(&ifile->lock);
+	if (!ioasid)
+		return -ENOENT;
+	cmd->out_ioasid = xa_to_value(ioasid);
+	return ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+struct ioasid_ioctl_op {
+	unsigned int size;
+	unsigned int min_size;
+	unsigned int ioctl_num;
+	int (*execute)(struct ioasid_ucmd *ucmd);
+};
+
+/* min_size: up to and including @last, the first version of the struct */
+#define IOCTL_OP(_ioctl, _fn, _struct, _last)                                  \
+	[_IOC_NR(_ioctl)] = {                                                  \
+		.size = sizeof(_struct) +                                      \
+			BUILD_BUG_ON_ZERO(sizeof(union ioasid_ucmd_buffer) <   \
+					  sizeof(_struct)),                    \
+		.min_size = offsetofend(_struct, _last),                       \
+		.ioctl_num = _ioctl,                                           \
+		.execute = _fn,                                                \
+	}
+static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
+	IOCTL_OP(IOASID_GET_INFO, ioasid_get_info, struct ioasid_get_info,
+		 __reserved),
+	IOCTL_OP(IOASID_ALLOC, ioasid_alloc_cmd, struct ioasid_alloc,
+		 __reserved),
+	IOCTL_OP(IOASID_FREE, ioasid_free_cmd, struct ioasid_free, __reserved),
+	IOCTL_OP(IOASID_SET_QUOTA, ioasid_set_quota_cmd,
+		 struct ioasid_set_quota, __reserved),
+	IOCTL_OP(IOASID_BIND_PRIVATE, ioasid_bind_private_cmd,
+		 struct ioasid_bind_private, private_id),
+	IOCTL_OP(IOASID_FIND_PRIVATE, ioasid_find_private_cmd,
+		 struct ioasid_find_private, out_ioasid),
+};
+
+static long ioasid_cdev_ioctl(struct file *filp, unsigned int cmd,
+			      unsigned long arg)
+{
+	struct ioasid_ucmd ucmd = {
+		.ifile = filp->private_data,
+		.ubuffer = (void __user *)arg,
+	};
+	const struct ioasid_ioctl_op *op;
+	unsigned int nr = _IOC_NR(cmd);
+	int ret;
+
+	if (_IOC_TYPE(cmd) != IOASID_TYPE || nr >= ARRAY_SIZE(ioasid_ioctl_ops))
+		return -ENOTTY;
+	op = &ioasid_ioctl_ops[nr];
+	if (op->ioctl_num != cmd)
+		return -ENOTTY;
+
+	ret = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
+	if (ret)
+		return ret;
+	if (ucmd.user_size < op->min_size)
+		return -EINVAL;
+	ret = copy_struct_from_user(&ucmd.cmd, op->size, ucmd.ubuffer,
+				    ucmd.user_size);
+	if (ret)
+		return ret;
+	return op->execute(&ucmd);
+}
+
+static const struct file_operations ioasid_cdev_fops = {
+	.owner = THIS_MODULE,
+	.open = ioasid_cdev_open,
+	.release = ioasid_cdev_release,
+	.unlocked_ioctl = ioasid_cdev_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+/* Root only by default; the administrator grants access, e.g. by udev. */
+static struct miscdevice ioasid_miscdev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "ioasid",
+	.fops = &ioasid_cdev_fops,
+	.mode = 0600,
+};
+module_misc_device(ioasid_miscdev);
+
+MODULE_DESCRIPTION("IOASIDs (PASIDs) for userspace");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,46 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# PID 1 of the test guest: mount what the tests need, run every test in
+# $IOASIDS_TESTS, collect the kernel log and kmemleak's report, power off.
+# KUnit suites are built in and have already run by the time this starts.
+# Results go to the writable 9p share "results".
+
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+mount -t debugfs debugfs /sys/kernel/debug
+ln -sf /proc/self/fd /dev/fd
+mkdir -p /tmp/results
+mount -t 9p -o trans=virtio,version=9p2000.L results /tmp/results
+results=/tmp/results
+
+echo "guest: running the tests in $IOASIDS_TESTS" > /dev/console
+for t in "$IOASIDS_TESTS"/*; do
+	[ -x "$t" ] || continue
+	name=$(basename "$t")
+	echo "guest: test $name" > /dev/console
+	(cd "$(dirname "$t")" && timeout 300 "$t") > "$results/$name.tap" 2>&1
+	echo "$?" > "$results/$name.rc"
+done
+
+# kmemleak reports objects unreferenced for 5 s, over two scans.
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	echo scan > /sys/kernel/debug/kmemleak
+	sleep 6
+	echo scan > /sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak > "$results/kmemleak.txt"
+else
+	echo "kmemleak: not available" > "$results/kmemleak.txt"
+fi
+dmesg > "$results/dmesg.txt"
+echo done > "$results/done"
+sync
+umount /tmp/results
+reboot -f

@@ -1,0 +1,51 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the test kernel in QEMU (TCG) with an emulated VT-d IOMMU in
+# scalable mode and the edu device, run harness/guest-init.sh as PID 1 on
+# the host's root file system (shared read-only over 9p), and collect its
+# results in GUEST_DIR/results.
+#
+#   run-guest.sh BZIMAGE GUEST_DIR TESTS_DIR IOMMU_OPTIONS [CMDLINE]
+#
+# The guest runs every executable in TESTS_DIR.  IOMMU_OPTIONS are added to
+# -device intel-iommu; CMDLINE to the kernel's command line.
+set -euo pipefail
+
+kernel=$1
+guest=$2
+tests=$3
+iommu=$4
+extra=${5:-}
+repo=$(cd "$(dirname "$0")/.." && pwd)
+timeout=${GUEST_TIMEOUT:-1200}
+
+rm -rf "$guest/results"
+mkdir -p "$guest/results"
+console=$guest/console.log
+
+cmdline="console=ttyS0 loglevel=7 panic=-1 oops=panic"
+cmdline+=" intel_iommu=on,sm_on"
+cmdline+=" root=/dev/root rootfstype=9p ro"
+cmdline+=" rootflags=trans=virtio,version=9p2000.L,msize=512000"
+cmdline+=" init=$repo/harness/guest-init.sh"
+# Unknown parameters reach init in its environment.
+cmdline+=" IOASIDS_TESTS=$tests $extra"
+
+echo "  QEMU    $(basename "$guest"): intel-iommu,$iommu, edu; timeout ${timeout}s"
+start=$(date +%s)
+status=0
+timeout --foreground -k 10 "$timeout" \
+	qemu-system-x86_64 -accel tcg -M q35 -cpu max -smp 2 -m 1G \
+	-device "intel-iommu,$iommu" \
+	-device edu \
+	-kernel "$kernel" -append "$cmdline" \
+	-virtfs local,id=rootfs,path=/,mount_tag=/dev/root,security_model=none,readonly=on,multidevs=remap \
+	-virtfs "local,id=results,path=$guest/results,mount_tag=results,security_model=none" \
+	-display none -monitor none -serial "file:$console" \
+	-no-reboot || status=$?
+echo "  GUEST   exited with $status after $(( $(date +%s) - start )) s; console in $console"
+if [ "$status" = 124 ] || [ "$status" = 137 ]; then
+	echo "timeout: the guest did not finish in ${timeout}s" > "$guest/results/timeout"
+fi
+exit 0

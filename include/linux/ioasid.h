@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The IOASID allocator: one system-wide space of PASIDs, handed out to
+ * IOASID sets.
+ */
+#ifndef __LINUX_IOASID_H
+#define __LINUX_IOASID_H
+
+#include <linux/types.h>
+
+#define IOMMU_NO_PASID			(0U) /* Reserved for DMA w/o PASID */
+#define IOMMU_FIRST_GLOBAL_PASID	(1U) /* Starting range for allocation */
+#define IOMMU_PASID_INVALID		(-1U)
+typedef unsigned int ioasid_t;
+
+/* Size of the PASID space that PCIe can express: 20 bits. */
+#define IOASID_DEFAULT_CAPACITY		(1U << 20)
+
+/**
+ * enum ioasid_set_kind - Who consumes the IOASIDs of a set
+ * @IOASID_SET_KERNEL: a kernel driver, for its own DMA (e.g. idxd's
+ *	system PASID)
+ * @IOASID_SET_SVA: the address space of one process, shared with devices
+ *	through iommu_sva_bind_device()
+ * @IOASID_SET_FILE: an open file of /dev/ioasid, for userspace
+ * @IOASID_SET_NR_KINDS: the number of kinds
+ */
+enum ioasid_set_kind {
+	IOASID_SET_KERNEL,
+	IOASID_SET_SVA,
+	IOASID_SET_FILE,
+	IOASID_SET_NR_KINDS
+};
+
+struct ioasid_set;
+
+struct ioasid_set *ioasid_set_alloc(enum ioasid_set_kind kind,
+				    unsigned int quota);
+void ioasid_set_free(struct ioasid_set *set);
+void ioasid_set_set_quota(struct ioasid_set *set, unsigned int quota);
+unsigned int ioasid_set_quota(struct ioasid_set *set);
+unsigned int ioasid_set_usage(struct ioasid_set *set);
+
+int ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max,
+		 void *private);
+int ioasid_free(struct ioasid_set *set, ioasid_t ioasid);
+void *ioasid_find(struct ioasid_set *set, ioasid_t ioasid);
+
+ioasid_t ioasid_capacity(void);
+void ioasid_limit_capacity(ioasid_t capacity);
+
+#endif /* __LINUX_IOASID_H */

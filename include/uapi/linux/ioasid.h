@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * /dev/ioasid: IOASIDs (PASIDs) for userspace.
+ *
+ * Each open file of /dev/ioasid is one IOASID set: the IOASIDs allocated
+ * through it, charged to the ioasids cgroup of the task that opened it, and
+ * freed when the file is closed.
+ *
+ * Every ioctl takes a pointer to a struct that begins with __u32 size and
+ * __u32 flags.  The kernel reads the struct with copy_struct_from_user(),
+ * so old and new binaries work together: a struct shorter than the
+ * command's first version fails with EINVAL, and one longer than the
+ * kernel knows fails with E2BIG unless the extra bytes are zero.  Unknown
+ * flags fail with EOPNOTSUPP, non-zero reserved fields with EINVAL, and
+ * unknown commands with ENOTTY.  There is no version number: a program
+ * probes for commands and reads the supported flags from IOASID_GET_INFO.
+ */
+#ifndef _UAPI_LINUX_IOASID_H
+#define _UAPI_LINUX_IOASID_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define IOASID_TYPE 0xB9
+
+enum {
+	IOASID_CMD_GET_INFO = 0x00,
+	IOASID_CMD_ALLOC = 0x01,
+	IOASID_CMD_FREE = 0x02,
+	IOASID_CMD_SET_QUOTA = 0x03,
+	IOASID_CMD_BIND_PRIVATE = 0x04,
+	IOASID_CMD_FIND_PRIVATE = 0x05,
+};
+
+/* The quota of a new file: no limit but the ioasids cgroup's */
+#define IOASID_QUOTA_UNLIMITED 0xffffffffU
+
+/**
+ * struct ioasid_get_info - ioctl(IOASID_GET_INFO)
+ * @size: sizeof(struct ioasid_get_info)
+ * @flags: Must be 0
+ * @capacity: Number of IOASIDs the system can allocate, as the root
+ *            cgroup's ioasids.capacity
+ * @max_ioasid: The highest IOASID the system can allocate; the lowest is 1
+ * @quota: The quota of this file (IOASID_SET_QUOTA)
+ * @usage: Number of IOASIDs this file holds
+ * @alloc_flags: The flags IOASID_ALLOC supports
+ * @__reserved: Must be 0
+ *
+ * Describe the system's IOASID space and this file's set.
+ */
+struct ioasid_get_info {
+	__u32 size;
+	__u32 flags;
+	__u32 capacity;
+	__u32 max_ioasid;
+	__u32 quota;
+	__u32 usage;
+	__u32 alloc_flags;
+	__u32 __reserved;
+};
+#define IOASID_GET_INFO _IO(IOASID_TYPE, IOASID_CMD_GET_INFO)
+
+/**
+ * enum ioasid_alloc_flags - Flags for IOASID_ALLOC
+ * @IOASID_ALLOC_RANGE: Allocate within [@min, @max] rather than anywhere
+ */
+enum ioasid_alloc_flags {
+	IOASID_ALLOC_RANGE = 1 << 0,
+};
+
+/**
+ * struct ioasid_alloc - ioctl(IOASID_ALLOC)
+ * @size: sizeof(struct ioasid_alloc)
+ * @flags: Combination of enum ioasid_alloc_flags
+ * @min: With IOASID_ALLOC_RANGE, the lowest acceptable IOASID; else 0
+ * @max: With IOASID_ALLOC_RANGE, the highest acceptable IOASID; else 0
+ * @out_ioasid: Output: the IOASID allocated; must be 0 on input
+ * @__reserved: Must be 0
+ *
+ * Allocate the lowest free IOASID, charged to the cgroup that opened the
+ * file.  Errors, checked in this order:
+ *
+ * - EINVAL: no IOASID in [@min, @max] can ever be allocated;
+ * - EDQUOT: the file holds as many IOASIDs as its quota allows;
+ * - EBUSY: the IOASID would take the cgroup, or an ancestor, over its
+ *   ioasids.max;
+ * - ENOMEM: out of memory;
+ * - ENOSPC: every IOASID in the range is in use;
+ * - EFAULT: the result could not be written back; the IOASID is freed.
+ */
+struct ioasid_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 min;
+	__u32 max;
+	__u32 out_ioasid;
+	__u32 __reserved;
+};
+#define IOASID_ALLOC _IO(IOASID_TYPE, IOASID_CMD_ALLOC)
+
+/**
+ * struct ioasid_free - ioctl(IOASID_FREE)
+ * @size: sizeof(struct ioasid_free)
+ * @flags: Must be 0
+ * @ioasid: The IOASID to free
+ * @__reserved: Must be 0
+ *
+ * Free an IOASID this file holds, with its private ID if it has one, and
+ * return its charge.  ENOENT if the file does not hold @ioasid.
+ */
+struct ioasid_free {
+	__u32 size;
+	__u32 flags;
+	__u32 ioasid;
+	__u32 __reserved;
+};
+#define IOASID_FREE _IO(IOASID_TYPE, IOASID_CMD_FREE)
+
+/**
+ * struct ioasid_set_quota - ioctl(IOASID_SET_QUOTA)
+ * @size: sizeof(struct ioasid_set_quota)
+ * @flags: Must be 0
+ * @quota: The largest number of IOASIDs the file may hold at once, or
+ *         IOASID_QUOTA_UNLIMITED
+ * @__reserved: Must be 0
+ *
+ * A quota below the number of IOASIDs the file holds is accepted: the file
+ * keeps them, and IOASID_ALLOC fails with EDQUOT until it holds fewer than
+ * @quota.  The quota limits one file; the ioasids cgroup limits all the
+ * files and other consumers of a cgroup.
+ */
+struct ioasid_set_quota {
+	__u32 size;
+	__u32 flags;
+	__u32 quota;
+	__u32 __reserved;
+};
+#define IOASID_SET_QUOTA _IO(IOASID_TYPE, IOASID_CMD_SET_QUOTA)
+
+/**
+ * struct ioasid_bind_private - ioctl(IOASID_BIND_PRIVATE)
+ * @size: sizeof(struct ioasid_bind_private)
+ * @flags: Must be 0
+ * @ioasid: An IOASID this file holds
+ * @private_id: A caller-chosen ID, unique within this file
+ *
+ * Bind a private ID to an IOASID, for IOASID_FIND_PRIVATE: a VMM binds the
+ * guest's PASID to the host PASID it allocated for it.  The binding lasts
+ * until the IOASID is freed.  Errors: ENOENT if the file does not hold
+ * @ioasid, EBUSY if @ioasid already has a private ID, EEXIST if
+ * @private_id is already bound to another IOASID of this file, ENOMEM.
+ */
+struct ioasid_bind_private {
+	__u32 size;
+	__u32 flags;
+	__u32 ioasid;
+	__u32 private_id;
+};
+#define IOASID_BIND_PRIVATE _IO(IOASID_TYPE, IOASID_CMD_BIND_PRIVATE)
+
+/**
+ * struct ioasid_find_private - ioctl(IOASID_FIND_PRIVATE)
+ * @size: sizeof(struct ioasid_find_private)
+ * @flags: Must be 0
+ * @private_id: A private ID bound with IOASID_BIND_PRIVATE
+ * @out_ioasid: Output: the IOASID it is bound to; must be 0 on input
+ *
+ * Look up the IOASID bound to a private ID; ENOENT if there is none.
+ */
+struct ioasid_find_private {
+	__u32 size;
+	__u32 flags;
+	__u32 private_id;
+	__u32 out_ioasid;
+};
+#define IOASID_FIND_PRIVATE _IO(IOASID_TYPE, IOASID_CMD_FIND_PRIVATE)
+
+#endif /* _UAPI_LINUX_IOASID_H */

@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ioasids cgroup controller.
+ *
+ * IOASIDs (PASIDs) are a scarce, system-wide hardware resource: one tenant
+ * that allocates them all leaves none for the others.  This controller
+ * charges every IOASID the IOASID allocator hands out to the cgroup that
+ * owns the IOASID's set, and fails an allocation that would take the cgroup,
+ * or any of its ancestors, over its ioasids.max.
+ *
+ * A set's owner is the cgroup of the task that created the set (the opener
+ * of /dev/ioasid, the task whose address space binds for SVA); sets of
+ * kernel drivers belong to the root cgroup.  The charge stays with that
+ * cgroup until the IOASID is freed, wherever the tasks that use it move,
+ * and the set holds a reference on the cgroup so that it outlives its
+ * charges even when removed.
+ *
+ * Each resource the controller limits is a page_counter, hierarchical like
+ * memcg's: a charge walks from the cgroup to the root and fails at the
+ * first level whose max it would exceed.
+ */
+
+#include <linux/atomic.h>
+#include <linux/cgroup.h>
+#include <linux/ioasid.h>
+#include <linux/ioasids_cgroup.h>
+#include <linux/kernel.h>
+#include <linux/page_counter.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+/* The resources the controller limits */
+enum ioasids_res {
+	IOASIDS_RES_IDS,	/* IOASIDs, counted one by one */
+	IOASIDS_NR_RES,
+};
+
+/* Key of each resource in ioasids.events, named after its limit file */
+static const char *const ioasids_res_event[IOASIDS_NR_RES] = {
+	[IOASIDS_RES_IDS] = "max",
+};
+
+/* Key of each kind of IOASID consumer in ioasids.stat */
+static const char *const ioasids_kind_name[IOASID_SET_NR_KINDS] = {
+	[IOASID_SET_KERNEL] = "kernel",
+	[IOASID_SET_SVA] = "sva",
+	[IOASID_SET_FILE] = "file",
+};
+
+struct ioasids_resource {
+	struct page_counter counter;
+	/* Times a charge failed at this level or below it */
+	atomic64_t events;
+	/* Times a charge failed at this level */
+	atomic64_t events_local;
+};
+
+/**
+ * struct ioasids_cgroup - The controller's state in one cgroup
+ * @css: the cgroup's state for this controller
+ * @res: each limited resource
+ * @nr_ioasids: IOASIDs charged to this very cgroup, by kind of consumer
+ * @events_file: ioasids.events, for notifications
+ * @events_local_file: ioasids.events.local, for notifications
+ */
+struct ioasids_cgroup {
+	struct cgroup_subsys_state css;
+	struct ioasids_resource res[IOASIDS_NR_RES];
+	atomic_long_t nr_ioasids[IOASID_SET_NR_KINDS];
+	struct cgroup_file events_file;
+	struct cgroup_file events_local_file;
+};
+
+static struct ioasids_cgroup root_ioasids_cg;
+
+static struct ioasids_cgroup *css_ioasids(struct cgroup_subsys_state *css)
+{
+	return css ? container_of(css, struct ioasids_cgroup, css) : NULL;
+}
+
+static struct ioasids_cgroup *parent_ioasids(struct ioasids_cgroup *cg)
+{
+	return css_ioasids(cg->css.parent);
+}
+
+static struct cgroup_subsys_state *
+ioasids_css_alloc(struct cgroup_subsys_state *parent_css)
+{
+	struct ioasids_cgroup *parent = css_ioasids(parent_css);
+	struct ioasids_cgroup *cg;
+	int i;
+
+	if (!parent) {
+		cg = &root_ioasids_cg;
+	} else {
+		cg = kzalloc(sizeof(*cg), GFP_KERNEL);
+		if (!cg)
+			return ERR_PTR(-ENOMEM);
+	}
+	for (i = 0; i < IOASIDS_NR_RES; i++)
+		page_counter_init(&cg->res[i].counter,
+				  parent ? &parent->res[i].counter : NULL,
+				  false);
+	return &cg->css;
+}
+
+static void ioasids_css_free(struct cgroup_subsys_state *css)
+{
+	struct ioasids_cgroup *cg = css_ioasids(css);
+
+	if (cg != &root_ioasids_cg)
+		kfree(cg);
+}
+
+/**
+ * ioasids_cgroup_get_current() - The cgroup of the current task
+ *
+ * Context: process context.
+ * Return: the current task's ioasids cgroup, with a reference held for
+ * the caller, or NULL if the controller is disabled.
+ */
+struct ioasids_cgroup *ioasids_cgroup_get_current(void)
+{
+	if (!cgroup_subsys_enabled(ioasids_cgrp_subsys))
+		return NULL;
+	return css_ioasids(task_get_css(current, ioasids_cgrp_id));
+}
+EXPORT_SYMBOL_GPL(ioasids_cgroup_get_current);
+
+/**
+ * ioasids_cgroup_get_root() - The root cgroup, which owns kernel resources
+ *
+ * Return: the root ioasids cgroup, or NULL if the controller is disabled.
+ * The root needs no reference, but the caller may pass it to
+ * ioasids_cgroup_put() like any other.
+ */
+struct ioasids_cgroup *ioasids_cgroup_get_root(void)
+{
+	if (!cgroup_subsys_enabled(ioasids_cgrp_subsys))
+		return NULL;
+	return &root_ioasids_cg;
+}
+EXPORT_SYMBOL_GPL(ioasids_cgroup_get_root);
+
+/**
+ * ioasids_cgroup_put() - Drop a reference on a cgroup
+ * @cg: from ioasids_cgroup_get_current() or ioasids_cgroup_get_root(), or
+ *	NULL
+ */
+void ioasids_cgroup_put(struct ioasids_cgroup *cg)
+{
+	if (cg)
+		css_put(&cg->css);
+}
+EXPORT_SYMBOL_GPL(ioasids_cgroup_put);
+
+/*
+ * A charge failed because @over's limit was hit: count it at @over and,
+ * hierarchically, at @over and every ancestor but the root, which has no
+ * limit and no events files.
+ */
+static void ioasids_event(struct ioasids_cgroup *over, enum ioasids_res res)
+{
+	struct ioasids_cgroup *cg;
+
+	atomic64_inc(&over->res[res].events_local);
+	cgroup_file_notify(&over->events_local_file);
+	for (cg = over; parent_ioasids(cg); cg = parent_ioasids(cg)) {
+		atomic64_inc(&cg->res[res].events);
+		cgroup_file_notify(&cg->events_file);
+	}
+}
+
+static int ioasids_try_charge(struct ioasids_cgroup *cg, enum ioasids_res res,
+			      unsigned long nr)
+{
+	struct page_counter *fail;
+
+	if (page_counter_try_charge(&cg->res[res].counter, nr, &fail))
+		return 0;
+	ioasids_event(container_of(fail, struct ioasids_cgroup,
+				   res[res].counter), res);
+	return -EBUSY;
+}
+
+/**
+ * ioasids_cgroup_try_charge_ioasid() - Charge one IOASID to a cgroup
+ * @cg: the cgroup that owns the IOASID's set, or NULL
+ * @kind: what the IOASID is used for, for ioasids.stat
+ *
+ * Context: any context.
+ * Return: 0, or -EBUSY if the charge would take @cg or one of its
+ * ancestors over its ioasids.max; then nothing is charged.
+ */
+int ioasids_cgroup_try_charge_ioasid(struct ioasids_cgroup *cg,
+				     enum ioasid_set_kind kind)
+{
+	int ret;
+
+	if (!cg)
+		return 0;
+	ret = ioasids_try_charge(cg, IOASIDS_RES_IDS, 1);
+	if (!ret)
+		atomic_long_inc(&cg->nr_ioasids[kind]);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(ioasids_cgroup_try_charge_ioasid);
+
+/**
+ * ioasids_cgroup_uncharge_ioasid() - Return the charge of one IOASID
+ * @cg: the cgroup charged by ioasids_cgroup_try_charge_ioasid(), or NULL
+ * @kind: the kind it was charged with
+ *
+ * Context: any context.
+ */
+void ioasids_cgroup_uncharge_ioasid(struct ioasids_cgroup *cg,
+				    enum ioasid_set_kind kind)
+{
+	if (!cg)
+		return;
+	atomic_long_dec(&cg->nr_ioasids[kind]);
+	page_counter_uncharge(&cg->res[IOASIDS_RES_IDS].counter, 1);
+}
+EXPORT_SYMBOL_GPL(ioasids_cgroup_uncharge_ioasid);
+
+static struct page_counter *seq_counter(struct seq_file *sf)
+{
+	struct ioasids_cgroup *cg = css_ioasids(seq_css(sf));
+
+	return &cg->res[seq_cft(sf)->private].counter;
+}
+
+static int ioasids_max_show(struct seq_file *sf, void *v)
+{
+	unsigned long max = READ_ONCE(seq_counter(sf)->max);
+
+	if (max == PAGE_COUNTER_MAX)
+		seq_puts(sf, "max\n");
+	else
+		seq_printf(sf, "%lu\n", max);
+	return 0;
+}
+
+/*
+ * "max", or a count in decimal.  Anything else is rejected and changes
+ * nothing: -EINVAL for what is not a count, -ERANGE for a count too large
+ * to represent.  A limit below the current usage is accepted: it only
+ * fails new charges, as pids.max does.
+ */
+static ssize_t ioasids_max_write(struct kernfs_open_file *of, char *buf,
+				 size_t nbytes, loff_t off)
+{
+	struct ioasids_cgroup *cg = css_ioasids(of_css(of));
+	struct page_counter *counter = &cg->res[of_cft(of)->private].counter;
+	unsigned long max;
+	int ret;
+
+	buf = strstrip(buf);
+	if (!strcmp(buf, "max")) {
+		max = PAGE_COUNTER_MAX;
+	} else {
+		ret = kstrtoul(buf, 10, &max);
+		if (ret)
+			return ret;
+		if (max >= PAGE_COUNTER_MAX)
+			return -ERANGE;
+	}
+	xchg(&counter->max, max);
+	return nbytes;
+}
+
+static u64 ioasids_current_read(struct cgroup_subsys_state *css,
+				struct cftype *cft)
+{
+	struct ioasids_cgroup *cg = css_ioasids(css);
+
+	return page_counter_read(&cg->res[cft->private].counter);
+}
+
+static u64 ioasids_peak_read(struct cgroup_subsys_state *css,
+			     struct cftype *cft)
+{
+	struct ioasids_cgroup *cg = css_ioasids(css);
+
+	return READ_ONCE(cg->res[cft->private].counter.watermark);
+}
+
+static int ioasids_events_show(struct seq_file *sf, bool local)
+{
+	struct ioasids_cgroup *cg = css_ioasids(seq_css(sf));
+	int i;
+
+	for (i = 0; i < IOASIDS_NR_RES; i++)
+		seq_printf(sf, "%s %lld\n", ioasids_res_event[i],
+			   (s64)atomic64_read(local ? &cg->res[i].events_local :
+						      &cg->res[i].events));
+	return 0;
+}
+
+static int ioasids_events_hier_show(struct seq_file *sf, void *v)
+{
+	return ioasids_events_show(sf, false);
+}
+
+static int ioasids_events_local_show(struct seq_file *sf, void *v)
+{
+	return ioasids_events_show(sf, true);
+}
+
+static u64 ioasids_capacity_read(struct cgroup_subsys_state *css,
+				 struct cftype *cft)
+{
+	ioasid_t capacity = ioasid_capacity();
+
+	/* The IDs below IOMMU_FIRST_GLOBAL_PASID are never allocated. */
+	return capacity > IOMMU_FIRST_GLOBAL_PASID ?
+	       capacity - IOMMU_FIRST_GLOBAL_PASID : 0;
+}
+
+/*
+ * Hierarchical, like memory.stat: what is charged to the cgroup and to its
+ * descendants.  Each cgroup counts only its own charges, which keeps the
+ * charge path to one counter per kind; the sum is made here, on read.
+ */
+static int ioasids_stat_show(struct seq_file *sf, void *v)
+{
+	struct cgroup_subsys_state *css = seq_css(sf), *pos;
+	unsigned long nr[IOASID_SET_NR_KINDS] = {};
+	int i;
+
+	rcu_read_lock();
+	css_for_each_descendant_pre(pos, css)
+		for (i = 0; i < IOASID_SET_NR_KINDS; i++)
+			nr[i] += atomic_long_read(&css_ioasids(pos)->nr_ioasids[i]);
+	rcu_read_unlock();
+
+	for (i = 0; i < IOASID_SET_NR_KINDS; i++)
+		seq_printf(sf, "%s %lu\n", ioasids_kind_name[i], nr[i]);
+	return 0;
+}
+
+static struct cftype ioasids_files[] = {
+	{
+		.name = "max",
+		.private = IOASIDS_RES_IDS,
+		.flags = CFTYPE_NOT_ON_ROOT,
+		.seq_show = ioasids_max_show,
+		.write = ioasids_max_write,
+	},
+	{
+		.name = "current",
+		.private = IOASIDS_RES_IDS,
+		.read_u64 = ioasids_current_read,
+	},
+	{
+		.name = "peak",
+		.private = IOASIDS_RES_IDS,
+		.read_u64 = ioasids_peak_read,
+	},
+	{
+		.name = "events",
+		.flags = CFTYPE_NOT_ON_ROOT,
+		.file_offset = offsetof(struct ioasids_cgroup, events_file),
+		.seq_show = ioasids_events_hier_show,
+	},
+	{
+		.name = "events.local",
+		.flags = CFTYPE_NOT_ON_ROOT,
+		.file_offset = offsetof(struct ioasids_cgroup, events_local_file),
+		.seq_show = ioasids_events_local_show,
+	},
+	{
+		.name = "capacity",
+		.flags = CFTYPE_ONLY_ON_ROOT,
+		.read_u64 = ioasids_capacity_read,
+	},
+	{
+		.name = "stat",
+		.seq_show = ioasids_stat_show,
+	},
+	{ }	/* terminate */
+};
+
+struct cgroup_subsys ioasids_cgrp_subsys = {
+	.css_alloc	= ioasids_css_alloc,
+	.css_free	= ioasids_css_free,
+	.legacy_cftypes	= ioasids_files,
+	.dfl_cftypes	= ioasids_files,
+};
