@@ -31,7 +31,7 @@
  */
 struct ioasid_file {
 	struct ioasid_set *set;
-	struct mutex lock;
+	struct mutex lock;	/* serializes bindings with IOASID_FREE */
 	struct xarray by_private;
 	struct xarray by_ioasid;
 };
@@ -244,18 +244,19 @@ static int ioasid_find_private_cmd(struct ioasid_ucmd *ucmd)
 struct ioasid_ioctl_op {
 	unsigned int size;
 	unsigned int min_size;
-	unsigned int ioctl_num;
 	int (*execute)(struct ioasid_ucmd *ucmd);
 };
 
-/* min_size: up to and including @last, the first version of the struct */
+/*
+ * Every command is _IO(IOASID_TYPE, nr), at index nr.  min_size: up to and
+ * including @_last, the first version of the struct.
+ */
 #define IOCTL_OP(_ioctl, _fn, _struct, _last)                                  \
 	[_IOC_NR(_ioctl)] = {                                                  \
 		.size = sizeof(_struct) +                                      \
 			BUILD_BUG_ON_ZERO(sizeof(union ioasid_ucmd_buffer) <   \
 					  sizeof(_struct)),                    \
 		.min_size = offsetofend(_struct, _last),                       \
-		.ioctl_num = _ioctl,                                           \
 		.execute = _fn,                                                \
 	}
 static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
@@ -283,11 +284,9 @@ static long ioasid_cdev_ioctl(struct file *filp, unsigned int cmd,
 	unsigned int nr = _IOC_NR(cmd);
 	int ret;
 
-	if (_IOC_TYPE(cmd) != IOASID_TYPE || nr >= ARRAY_SIZE(ioasid_ioctl_ops))
+	if (cmd != _IO(IOASID_TYPE, nr) || nr >= ARRAY_SIZE(ioasid_ioctl_ops))
 		return -ENOTTY;
 	op = &ioasid_ioctl_ops[nr];
-	if (op->ioctl_num != cmd)
-		return -ENOTTY;
 
 	ret = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
 	if (ret)

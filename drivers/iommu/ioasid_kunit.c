@@ -327,6 +327,7 @@ static struct kunit_suite ioasid_test_suite = {
 	.name = "ioasid",
 	.test_cases = ioasid_test_cases,
 };
+
 kunit_test_suite(ioasid_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the IOASID allocator");

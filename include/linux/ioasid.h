@@ -6,15 +6,16 @@
 #ifndef __LINUX_IOASID_H
 #define __LINUX_IOASID_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 
 #define IOMMU_NO_PASID			(0U) /* Reserved for DMA w/o PASID */
 #define IOMMU_FIRST_GLOBAL_PASID	(1U) /* Starting range for allocation */
 #define IOMMU_PASID_INVALID		(-1U)
-typedef unsigned int ioasid_t;
+typedef u32 ioasid_t;
 
 /* Size of the PASID space that PCIe can express: 20 bits. */
-#define IOASID_DEFAULT_CAPACITY		(1U << 20)
+#define IOASID_DEFAULT_CAPACITY		BIT(20)
 
 /**
  * enum ioasid_set_kind - Who consumes the IOASIDs of a set

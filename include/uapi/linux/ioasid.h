@@ -59,6 +59,7 @@ struct ioasid_get_info {
 	__u32 alloc_flags;
 	__u32 __reserved;
 };
+
 #define IOASID_GET_INFO _IO(IOASID_TYPE, IOASID_CMD_GET_INFO)
 
 /**
@@ -97,6 +98,7 @@ struct ioasid_alloc {
 	__u32 out_ioasid;
 	__u32 __reserved;
 };
+
 #define IOASID_ALLOC _IO(IOASID_TYPE, IOASID_CMD_ALLOC)
 
 /**
@@ -115,6 +117,7 @@ struct ioasid_free {
 	__u32 ioasid;
 	__u32 __reserved;
 };
+
 #define IOASID_FREE _IO(IOASID_TYPE, IOASID_CMD_FREE)
 
 /**
@@ -136,6 +139,7 @@ struct ioasid_set_quota {
 	__u32 quota;
 	__u32 __reserved;
 };
+
 #define IOASID_SET_QUOTA _IO(IOASID_TYPE, IOASID_CMD_SET_QUOTA)
 
 /**
@@ -157,6 +161,7 @@ struct ioasid_bind_private {
 	__u32 ioasid;
 	__u32 private_id;
 };
+
 #define IOASID_BIND_PRIVATE _IO(IOASID_TYPE, IOASID_CMD_BIND_PRIVATE)
 
 /**
@@ -174,6 +179,7 @@ struct ioasid_find_private {
 	__u32 private_id;
 	__u32 out_ioasid;
 };
+
 #define IOASID_FIND_PRIVATE _IO(IOASID_TYPE, IOASID_CMD_FIND_PRIVATE)
 
 #endif /* _UAPI_LINUX_IOASID_H */

@@ -10,6 +10,8 @@
  *
  * The IOASID space is system-wide, so the tests do not assume that it is
  * empty: where an exact ID matters they ask for it with IOASID_ALLOC_RANGE.
+ * It may also be tiny (it follows the PASID size of the IOMMUs): a test
+ * that needs more IOASIDs than the system has is skipped.
  */
 #include <errno.h>
 #include <fcntl.h>
