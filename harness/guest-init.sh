@@ -1,10 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# PID 1 of the test guest: mount what the tests need, run every test in
-# $IOASIDS_TESTS, collect the kernel log and kmemleak's report, power off.
-# KUnit suites are built in and have already run by the time this starts.
-# Results go to the writable 9p share "results".
+# PID 1 of the test guest: mount what the tests need, run every test of
+# the 9p share "tests", collect the kernel log and kmemleak's report, and
+# power off.  KUnit suites are built in and have already run by the time
+# this starts.  Results go to the writable 9p share "results".
 
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
@@ -17,12 +17,13 @@ mount -t tmpfs tmpfs /run
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 mount -t debugfs debugfs /sys/kernel/debug
 ln -sf /proc/self/fd /dev/fd
-mkdir -p /tmp/results
-mount -t 9p -o trans=virtio,version=9p2000.L results /tmp/results
-results=/tmp/results
+mkdir -p /run/tests /run/results
+mount -t 9p -o trans=virtio,version=9p2000.L,ro tests /run/tests
+mount -t 9p -o trans=virtio,version=9p2000.L results /run/results
+results=/run/results
 
-echo "guest: running the tests in $IOASIDS_TESTS" > /dev/console
-for t in "$IOASIDS_TESTS"/*; do
+echo "guest: running the tests: $(ls /run/tests | tr '\n' ' ')" > /dev/console
+for t in /run/tests/*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
 	echo "guest: test $name" > /dev/console
@@ -42,5 +43,5 @@ fi
 dmesg > "$results/dmesg.txt"
 echo done > "$results/done"
 sync
-umount /tmp/results
+umount /run/results
 reboot -f

@@ -66,6 +66,9 @@ if [ "$boot" != "$guest" ]; then
 fi
 
 # Tests: TAP from the kselftest harness, ksft_test_result_*() or scripts.
+while read -r test; do
+	[ -e "$results/$test.tap" ] || fail "$name: $test: no results"
+done < "$guest/expected"
 for tap in "$results"/*.tap; do
 	[ -e "$tap" ] || continue
 	test=$(basename "$tap" .tap)

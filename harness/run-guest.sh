@@ -8,8 +8,10 @@
 #
 #   run-guest.sh BZIMAGE GUEST_DIR TESTS_DIR IOMMU_OPTIONS [CMDLINE]
 #
-# The guest runs every executable in TESTS_DIR.  IOMMU_OPTIONS are added to
-# -device intel-iommu; CMDLINE to the kernel's command line.
+# The guest runs every executable in TESTS_DIR, shared with it over 9p as
+# "tests" (the repository may live under /tmp, which the guest hides under
+# a tmpfs).  IOMMU_OPTIONS are added to -device intel-iommu; CMDLINE to the
+# kernel's command line.
 set -euo pipefail
 
 kernel=$1
@@ -23,6 +25,8 @@ timeout=${GUEST_TIMEOUT:-1200}
 rm -rf "$guest/results"
 mkdir -p "$guest/results"
 console=$guest/console.log
+# What the report expects to find results of
+(cd "$tests" && find . -maxdepth 1 -type f -perm -u+x -printf '%f\n' | sort) > "$guest/expected"
 
 cmdline="console=ttyS0 loglevel=7 panic=-1 oops=panic"
 cmdline+=" intel_iommu=on,sm_on"
@@ -30,7 +34,7 @@ cmdline+=" root=/dev/root rootfstype=9p ro"
 cmdline+=" rootflags=trans=virtio,version=9p2000.L,msize=512000"
 cmdline+=" init=$repo/harness/guest-init.sh"
 # Unknown parameters reach init in its environment.
-cmdline+=" IOASIDS_TESTS=$tests $extra"
+cmdline+=" $extra"
 
 echo "  QEMU    $(basename "$guest"): intel-iommu,$iommu, edu; timeout ${timeout}s"
 start=$(date +%s)
@@ -41,6 +45,7 @@ timeout --foreground -k 10 "$timeout" \
 	-device edu \
 	-kernel "$kernel" -append "$cmdline" \
 	-virtfs local,id=rootfs,path=/,mount_tag=/dev/root,security_model=none,readonly=on,multidevs=remap \
+	-virtfs "local,id=tests,path=$tests,mount_tag=tests,security_model=none,readonly=on" \
 	-virtfs "local,id=results,path=$guest/results,mount_tag=results,security_model=none" \
 	-display none -monitor none -serial "file:$console" \
 	-no-reboot || status=$?
