@@ -80,10 +80,14 @@ selftests: tree
 # PASIDs (the space keeps its 2^20 IDs), and a short second boot checks
 # that the space follows the PASID size of the IOMMU.
 BZIMAGE := $(OBJ)/arch/x86/boot/bzImage
+# The emulated VT-d remaps no interrupts in this configuration, which VFIO
+# and iommufd refuse unless told it is safe: the guest is the test.
+UNSAFE_INTERRUPTS := vfio_iommu_type1.allow_unsafe_interrupts=1 \
+	iommufd.allow_unsafe_interrupts=1
 
 run-guest: kernel selftests
 	@harness/run-guest.sh $(BZIMAGE) $(GUEST)/main $(GUEST)/bin \
-		x-scalable-mode=on
+		x-scalable-mode=on "$(UNSAFE_INTERRUPTS)"
 	@harness/run-guest.sh $(BZIMAGE) $(GUEST)/pasid \
 		$(CURDIR)/harness/pasid-tests \
 		x-scalable-mode=on,x-pasid-mode=on kunit.enable=0

@@ -27,7 +27,7 @@ for t in /run/tests/*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
 	echo "guest: test $name" > /dev/console
-	(cd "$(dirname "$t")" && timeout 300 "$t") > "$results/$name.tap" 2>&1
+	(cd "$(dirname "$t")" && timeout 900 "$t") > "$results/$name.tap" 2>&1
 	echo "$?" > "$results/$name.rc"
 done
 

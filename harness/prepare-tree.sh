@@ -9,7 +9,9 @@
 # the tree the kernel is built from: the base, plus patches/series applied,
 # plus every file the project adds at its kernel path.  Only files whose
 # content changes are rewritten in src, so an unchanged file keeps its
-# timestamp and kbuild rebuilds only what really changed.
+# timestamp and kbuild rebuilds only what really changed.  src starts as
+# hard links to base: a file is replaced, never written in place, so base
+# stays pristine.
 set -euo pipefail
 
 tarball=$1
@@ -34,9 +36,9 @@ if [ ! -f "$base/.unpacked" ]; then
 	touch "$base/.unpacked"
 fi
 if [ ! -f "$src/.unpacked" ]; then
-	echo "  COPY    base -> src"
+	echo "  LINK    base -> src"
 	rm -rf "$src" "$managed"
-	cp -a "$base" "$src"
+	cp -al "$base" "$src"
 fi
 
 version=$(make -s -C "$base" kernelversion)
@@ -80,10 +82,10 @@ sort -u -o "$stage/.files" "$stage/.files"
 # Files managed last time but no longer: back to base, or gone.
 if [ -f "$managed" ]; then
 	comm -23 "$managed" "$stage/.files" | while read -r f; do
+		rm -f "$src/$f"
+		# A new timestamp, so that kbuild rebuilds what used it
 		if [ -e "$base/$f" ]; then
-			cp -p "$base/$f" "$src/$f"
-		else
-			rm -f "$src/$f"
+			cp "$base/$f" "$src/$f"
 		fi
 	done
 fi
@@ -91,6 +93,7 @@ fi
 while read -r f; do
 	if ! cmp -s "$stage/$f" "$src/$f"; then
 		mkdir -p "$src/$(dirname "$f")"
+		rm -f "$src/$f"
 		cp "$stage/$f" "$src/$f"
 		echo "  UPDATE  $f"
 	fi

@@ -10,6 +10,18 @@
 
 struct ioasids_cgroup;
 
+/**
+ * enum ioasids_pinned_source - Who pins memory for DMA, for ioasids.stat
+ * @IOASIDS_PINNED_VFIO: VFIO's type1 IOMMU backend
+ * @IOASIDS_PINNED_IOMMUFD: iommufd
+ * @IOASIDS_NR_PINNED_SOURCES: the number of sources
+ */
+enum ioasids_pinned_source {
+	IOASIDS_PINNED_VFIO,
+	IOASIDS_PINNED_IOMMUFD,
+	IOASIDS_NR_PINNED_SOURCES
+};
+
 #ifdef CONFIG_CGROUP_IOASIDS
 
 struct ioasids_cgroup *ioasids_cgroup_get_current(void);
@@ -19,6 +31,12 @@ int ioasids_cgroup_try_charge_ioasid(struct ioasids_cgroup *cg,
 				     enum ioasid_set_kind kind);
 void ioasids_cgroup_uncharge_ioasid(struct ioasids_cgroup *cg,
 				    enum ioasid_set_kind kind);
+int ioasids_cgroup_try_charge_pinned(struct ioasids_cgroup *cg,
+				     enum ioasids_pinned_source source,
+				     unsigned long npages);
+void ioasids_cgroup_uncharge_pinned(struct ioasids_cgroup *cg,
+				    enum ioasids_pinned_source source,
+				    unsigned long npages);
 
 #else /* CONFIG_CGROUP_IOASIDS */
 
@@ -42,6 +60,19 @@ static inline int ioasids_cgroup_try_charge_ioasid(struct ioasids_cgroup *cg,
 
 static inline void ioasids_cgroup_uncharge_ioasid(struct ioasids_cgroup *cg,
 						  enum ioasid_set_kind kind) {}
+
+static inline int
+ioasids_cgroup_try_charge_pinned(struct ioasids_cgroup *cg,
+				 enum ioasids_pinned_source source,
+				 unsigned long npages)
+{
+	return 0;
+}
+
+static inline void
+ioasids_cgroup_uncharge_pinned(struct ioasids_cgroup *cg,
+			       enum ioasids_pinned_source source,
+			       unsigned long npages) {}
 
 #endif /* CONFIG_CGROUP_IOASIDS */
 

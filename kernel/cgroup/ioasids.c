@@ -8,6 +8,12 @@
  * owns the IOASID's set, and fails an allocation that would take the cgroup,
  * or any of its ancestors, over its ioasids.max.
  *
+ * DMA needs its memory pinned, and RLIMIT_MEMLOCK, which VFIO and iommufd
+ * otherwise account it to, is per process or per user and bypassed with
+ * CAP_IPC_LOCK.  The controller also charges the memory they pin to the
+ * cgroup of the task that owns the mapping, against ioasids.pinned.max,
+ * whatever the task's capabilities.
+ *
  * A set's owner is the cgroup of the task that created the set (the opener
  * of /dev/ioasid, the task whose address space binds for SVA); sets of
  * kernel drivers belong to the root cgroup.  The charge stays with that
@@ -21,6 +27,7 @@
  */
 
 #include <linux/atomic.h>
+#include <linux/ctype.h>
 #include <linux/cgroup.h>
 #include <linux/ioasid.h>
 #include <linux/ioasids_cgroup.h>
@@ -33,12 +40,24 @@
 /* The resources the controller limits */
 enum ioasids_res {
 	IOASIDS_RES_IDS,	/* IOASIDs, counted one by one */
+	IOASIDS_RES_PINNED,	/* memory pinned for DMA, in pages */
 	IOASIDS_NR_RES,
 };
 
-/* Key of each resource in ioasids.events, named after its limit file */
-static const char *const ioasids_res_event[IOASIDS_NR_RES] = {
-	[IOASIDS_RES_IDS] = "max",
+/**
+ * struct ioasids_res_info - How a resource shows in the interface files
+ * @event: its key in ioasids.events, named after its limit file
+ * @unit: the size of one counted unit in the files: 1 for a count,
+ *	PAGE_SIZE for memory, which the files show in bytes
+ */
+struct ioasids_res_info {
+	const char *event;
+	unsigned long unit;
+};
+
+static const struct ioasids_res_info ioasids_res_info[IOASIDS_NR_RES] = {
+	[IOASIDS_RES_IDS] = { .event = "max", .unit = 1 },
+	[IOASIDS_RES_PINNED] = { .event = "pinned.max", .unit = PAGE_SIZE },
 };
 
 /* Key of each kind of IOASID consumer in ioasids.stat */
@@ -46,6 +65,12 @@ static const char *const ioasids_kind_name[IOASID_SET_NR_KINDS] = {
 	[IOASID_SET_KERNEL] = "kernel",
 	[IOASID_SET_SVA] = "sva",
 	[IOASID_SET_FILE] = "file",
+};
+
+/* Key of each source of pinned memory in ioasids.stat */
+static const char *const ioasids_pinned_name[IOASIDS_NR_PINNED_SOURCES] = {
+	[IOASIDS_PINNED_VFIO] = "pinned_vfio",
+	[IOASIDS_PINNED_IOMMUFD] = "pinned_iommufd",
 };
 
 struct ioasids_resource {
@@ -61,6 +86,7 @@ struct ioasids_resource {
  * @css: the cgroup's state for this controller
  * @res: each limited resource
  * @nr_ioasids: IOASIDs charged to this very cgroup, by kind of consumer
+ * @nr_pinned: pages pinned and charged to this very cgroup, by source
  * @events_file: ioasids.events, for notifications
  * @events_local_file: ioasids.events.local, for notifications
  */
@@ -68,6 +94,7 @@ struct ioasids_cgroup {
 	struct cgroup_subsys_state css;
 	struct ioasids_resource res[IOASIDS_NR_RES];
 	atomic_long_t nr_ioasids[IOASID_SET_NR_KINDS];
+	atomic_long_t nr_pinned[IOASIDS_NR_PINNED_SOURCES];
 	struct cgroup_file events_file;
 	struct cgroup_file events_local_file;
 };
@@ -224,6 +251,50 @@ void ioasids_cgroup_uncharge_ioasid(struct ioasids_cgroup *cg,
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_uncharge_ioasid);
 
+/**
+ * ioasids_cgroup_try_charge_pinned() - Charge memory pinned for DMA
+ * @cg: the cgroup of the task that owns the mapping, or NULL
+ * @source: who pins, for ioasids.stat
+ * @npages: how many pages are pinned
+ *
+ * Context: any context.
+ * Return: 0, or -EBUSY if the charge would take @cg or one of its
+ * ancestors over its ioasids.pinned.max; then nothing is charged.
+ */
+int ioasids_cgroup_try_charge_pinned(struct ioasids_cgroup *cg,
+				     enum ioasids_pinned_source source,
+				     unsigned long npages)
+{
+	int ret;
+
+	if (!cg)
+		return 0;
+	ret = ioasids_try_charge(cg, IOASIDS_RES_PINNED, npages);
+	if (!ret)
+		atomic_long_add(npages, &cg->nr_pinned[source]);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(ioasids_cgroup_try_charge_pinned);
+
+/**
+ * ioasids_cgroup_uncharge_pinned() - Return the charge of unpinned memory
+ * @cg: the cgroup charged by ioasids_cgroup_try_charge_pinned(), or NULL
+ * @source: the source it was charged with
+ * @npages: how many pages are unpinned
+ *
+ * Context: any context.
+ */
+void ioasids_cgroup_uncharge_pinned(struct ioasids_cgroup *cg,
+				    enum ioasids_pinned_source source,
+				    unsigned long npages)
+{
+	if (!cg)
+		return;
+	atomic_long_sub(npages, &cg->nr_pinned[source]);
+	page_counter_uncharge(&cg->res[IOASIDS_RES_PINNED].counter, npages);
+}
+EXPORT_SYMBOL_GPL(ioasids_cgroup_uncharge_pinned);
+
 static struct page_counter *seq_counter(struct seq_file *sf)
 {
 	struct ioasids_cgroup *cg = css_ioasids(seq_css(sf));
@@ -238,27 +309,63 @@ static int ioasids_max_show(struct seq_file *sf, void *v)
 	if (max == PAGE_COUNTER_MAX)
 		seq_puts(sf, "max\n");
 	else
-		seq_printf(sf, "%lu\n", max);
+		seq_printf(sf, "%llu\n",
+			   (u64)max * ioasids_res_info[seq_cft(sf)->private].unit);
 	return 0;
 }
 
 /*
- * "max", or a count in decimal.  Anything else is rejected and changes
- * nothing: -EINVAL for what is not a count, -ERANGE for a count too large
- * to represent.  A limit below the current usage is accepted: it only
- * fails new charges, as pids.max does.
+ * A size in bytes as memory.max takes it, with an optional K, M, G, T, P
+ * or E suffix, rounded down to whole pages; but unlike memparse(), an
+ * overflow is an error.
+ */
+static int ioasids_parse_bytes(char *buf, unsigned long *npages)
+{
+	static const char suffixes[] = "KMGTPE";
+	size_t len = strlen(buf);
+	unsigned int shift = 0;
+	const char *suffix;
+	u64 bytes;
+	int ret;
+
+	suffix = len ? strchr(suffixes, toupper(buf[len - 1])) : NULL;
+	if (suffix && *suffix) {
+		shift = 10 * (suffix - suffixes + 1);
+		buf[len - 1] = '\0';
+	}
+	ret = kstrtoull(buf, 10, &bytes);
+	if (ret)
+		return ret;
+	if (bytes > (U64_MAX >> shift))
+		return -ERANGE;
+	bytes = (bytes << shift) >> PAGE_SHIFT;
+	if (bytes >= PAGE_COUNTER_MAX)
+		return -ERANGE;
+	*npages = bytes;
+	return 0;
+}
+
+/*
+ * "max", or a count in decimal for IOASIDs, a size for pinned memory.
+ * Anything else is rejected and changes nothing: -EINVAL for what is not
+ * a number, -ERANGE for one too large to represent.  A limit below the
+ * current usage is accepted: it only fails new charges, as pids.max does.
  */
 static ssize_t ioasids_max_write(struct kernfs_open_file *of, char *buf,
 				 size_t nbytes, loff_t off)
 {
 	struct ioasids_cgroup *cg = css_ioasids(of_css(of));
-	struct page_counter *counter = &cg->res[of_cft(of)->private].counter;
+	enum ioasids_res res = of_cft(of)->private;
 	unsigned long max;
 	int ret;
 
 	buf = strstrip(buf);
 	if (!strcmp(buf, "max")) {
 		max = PAGE_COUNTER_MAX;
+	} else if (res == IOASIDS_RES_PINNED) {
+		ret = ioasids_parse_bytes(buf, &max);
+		if (ret)
+			return ret;
 	} else {
 		ret = kstrtoul(buf, 10, &max);
 		if (ret)
@@ -266,7 +373,7 @@ static ssize_t ioasids_max_write(struct kernfs_open_file *of, char *buf,
 		if (max >= PAGE_COUNTER_MAX)
 			return -ERANGE;
 	}
-	xchg(&counter->max, max);
+	xchg(&cg->res[res].counter.max, max);
 	return nbytes;
 }
 
@@ -275,7 +382,8 @@ static u64 ioasids_current_read(struct cgroup_subsys_state *css,
 {
 	struct ioasids_cgroup *cg = css_ioasids(css);
 
-	return page_counter_read(&cg->res[cft->private].counter);
+	return (u64)page_counter_read(&cg->res[cft->private].counter) *
+	       ioasids_res_info[cft->private].unit;
 }
 
 static u64 ioasids_peak_read(struct cgroup_subsys_state *css,
@@ -283,7 +391,8 @@ static u64 ioasids_peak_read(struct cgroup_subsys_state *css,
 {
 	struct ioasids_cgroup *cg = css_ioasids(css);
 
-	return READ_ONCE(cg->res[cft->private].counter.watermark);
+	return (u64)READ_ONCE(cg->res[cft->private].counter.watermark) *
+	       ioasids_res_info[cft->private].unit;
 }
 
 static int ioasids_events_show(struct seq_file *sf, bool local)
@@ -292,7 +401,7 @@ static int ioasids_events_show(struct seq_file *sf, bool local)
 	int i;
 
 	for (i = 0; i < IOASIDS_NR_RES; i++)
-		seq_printf(sf, "%s %lld\n", ioasids_res_event[i],
+		seq_printf(sf, "%s %lld\n", ioasids_res_info[i].event,
 			   (s64)atomic64_read(local ? &cg->res[i].events_local :
 						      &cg->res[i].events));
 	return 0;
@@ -327,16 +436,25 @@ static int ioasids_stat_show(struct seq_file *sf, void *v)
 {
 	struct cgroup_subsys_state *css = seq_css(sf), *pos;
 	unsigned long nr[IOASID_SET_NR_KINDS] = {};
+	unsigned long pinned[IOASIDS_NR_PINNED_SOURCES] = {};
+	struct ioasids_cgroup *cg;
 	int i;
 
 	rcu_read_lock();
-	css_for_each_descendant_pre(pos, css)
+	css_for_each_descendant_pre(pos, css) {
+		cg = css_ioasids(pos);
 		for (i = 0; i < IOASID_SET_NR_KINDS; i++)
-			nr[i] += atomic_long_read(&css_ioasids(pos)->nr_ioasids[i]);
+			nr[i] += atomic_long_read(&cg->nr_ioasids[i]);
+		for (i = 0; i < IOASIDS_NR_PINNED_SOURCES; i++)
+			pinned[i] += atomic_long_read(&cg->nr_pinned[i]);
+	}
 	rcu_read_unlock();
 
 	for (i = 0; i < IOASID_SET_NR_KINDS; i++)
 		seq_printf(sf, "%s %lu\n", ioasids_kind_name[i], nr[i]);
+	for (i = 0; i < IOASIDS_NR_PINNED_SOURCES; i++)
+		seq_printf(sf, "%s %llu\n", ioasids_pinned_name[i],
+			   (u64)pinned[i] * PAGE_SIZE);
 	return 0;
 }
 
@@ -356,6 +474,23 @@ static struct cftype ioasids_files[] = {
 	{
 		.name = "peak",
 		.private = IOASIDS_RES_IDS,
+		.read_u64 = ioasids_peak_read,
+	},
+	{
+		.name = "pinned.max",
+		.private = IOASIDS_RES_PINNED,
+		.flags = CFTYPE_NOT_ON_ROOT,
+		.seq_show = ioasids_max_show,
+		.write = ioasids_max_write,
+	},
+	{
+		.name = "pinned.current",
+		.private = IOASIDS_RES_PINNED,
+		.read_u64 = ioasids_current_read,
+	},
+	{
+		.name = "pinned.peak",
+		.private = IOASIDS_RES_PINNED,
 		.read_u64 = ioasids_peak_read,
 	},
 	{

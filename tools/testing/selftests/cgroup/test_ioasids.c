@@ -172,20 +172,25 @@ static int check_long(const char *cgroup, const char *control, long val)
 	return check_exact(cgroup, control, expected);
 }
 
+/* The tests hit ioasids.max only, never ioasids.pinned.max. */
 static int check_events(const char *cgroup, const char *control, long nr)
-{
-	char expected[32];
-
-	snprintf(expected, sizeof(expected), "max %ld\n", nr);
-	return check_exact(cgroup, control, expected);
-}
-
-/* No kernel driver and no SVA bind charges the test cgroups. */
-static int check_stat(const char *cgroup, long nr_file)
 {
 	char expected[64];
 
-	snprintf(expected, sizeof(expected), "kernel 0\nsva 0\nfile %ld\n",
+	snprintf(expected, sizeof(expected), "max %ld\npinned.max 0\n", nr);
+	return check_exact(cgroup, control, expected);
+}
+
+/*
+ * No kernel driver and no SVA bind charges the test cgroups, and they pin
+ * no memory for DMA.
+ */
+static int check_stat(const char *cgroup, long nr_file)
+{
+	char expected[128];
+
+	snprintf(expected, sizeof(expected),
+		 "kernel 0\nsva 0\nfile %ld\npinned_vfio 0\npinned_iommufd 0\n",
 		 nr_file);
 	return check_exact(cgroup, "ioasids.stat", expected);
 }
@@ -589,7 +594,7 @@ static int test_ioasids_events_poll(const char *root)
 	char *parent = NULL, *child = NULL;
 	int ret = KSFT_FAIL, fd = -1, efd = -1, status, n;
 	struct pollfd pfd = { .fd = -1 };
-	char buf[64];
+	char buf[64], got[64];
 	pid_t pid = -1;
 
 	parent = cg_name(root, "ioasids_parent");
@@ -651,8 +656,11 @@ static int test_ioasids_events_poll(const char *root)
 	if (n < 0)
 		goto cleanup;
 	buf[n] = '\0';
-	if (strcmp(buf, "max 1\n"))
+	if (strcmp(buf, "max 1\npinned.max 0\n")) {
+		ksft_print_msg("ioasids.events after the event: \"%s\"\n",
+			       flat(buf, got, sizeof(got)));
 		goto cleanup;
+	}
 
 	ret = KSFT_PASS;
 
