@@ -6,6 +6,7 @@
 #   make check    install what is needed, build the test kernel, boot it in
 #                 QEMU and run every KUnit suite and selftest in the guest
 #   make kernel   build the test kernel only
+#   make lint     checkpatch --strict, kernel-doc and sparse on the project
 #   make tree     lay the overlay and patches/ over the base tree only
 #   make clean    remove the build folder (the ccache stays)
 
@@ -25,15 +26,16 @@ export CCACHE_DIR      ?= /var/cache/ioasids-ccache
 export CCACHE_BASEDIR  := $(BUILD)
 export CCACHE_NOHASHDIR := true
 export CCACHE_MAXSIZE  ?= 5G
-KMAKE      := $(MAKE) -s -C $(SRC) O=$(OBJ) ARCH=x86_64 CC="ccache gcc" \
+KBUILD_ARGS := -C $(SRC) O=$(OBJ) ARCH=x86_64 CC="ccache gcc" \
               KBUILD_BUILD_TIMESTAMP='' KBUILD_BUILD_USER=ioasids \
               KBUILD_BUILD_HOST=build
+KMAKE      := $(MAKE) -s $(KBUILD_ARGS)
 
 # Debian packages the build and the guest need.
 DEB_PACKAGES := linux-source-6.12 build-essential bc bison flex libelf-dev \
-	libssl-dev ccache qemu-system-x86 python3 kmod cpio rsync
+	libssl-dev ccache qemu-system-x86 python3 kmod cpio rsync sparse
 
-.PHONY: all check deps tree kconfig kernel selftests run-guest clean
+.PHONY: all check deps tree kconfig kernel selftests run-guest lint clean
 
 all: check
 
@@ -72,13 +74,16 @@ kernel: kconfig
 	echo "  BUILT   $(OBJ)/arch/x86/boot/bzImage in $$(( $$(date +%s) - start )) s"
 
 selftests: tree
-	@harness/build-selftests.sh $(SRC) $(OBJ) $(GUEST)/bin
+	@harness/build-selftests.sh $(SRC) $(OBJ) harness/selftests $(GUEST)/bin
+	@harness/build-selftests.sh $(SRC) $(OBJ) harness/benchmarks $(GUEST)/bench
 
-# Two boots.  QEMU 7.2's VT-d in PASID mode reports a PASID size of 1 bit
-# (ECAP.PSS = 0), and the IOASID space rightly shrinks to it, so the main
-# boot, which runs KUnit and the selftests, has scalable mode without
-# PASIDs (the space keeps its 2^20 IDs), and a short second boot checks
-# that the space follows the PASID size of the IOMMU.
+# Four boots of the same kernel:
+# - main: KUnit and the selftests, in VT-d scalable mode without PASIDs.
+#   QEMU 7.2's VT-d in PASID mode reports a PASID size of 1 bit (ECAP.PSS
+#   = 0), and the IOASID space rightly shrinks to it there;
+# - pasid: in PASID mode, a check that the space follows the IOMMU;
+# - bench-on and bench-off: VFIO MAP_DMA of 1 GiB with the controller and
+#   with cgroup_disable=ioasids, side by side.
 BZIMAGE := $(OBJ)/arch/x86/boot/bzImage
 # The emulated VT-d remaps no interrupts in this configuration, which VFIO
 # and iommufd refuse unless told it is safe: the guest is the test.
@@ -91,9 +96,26 @@ run-guest: kernel selftests
 	@harness/run-guest.sh $(BZIMAGE) $(GUEST)/pasid \
 		$(CURDIR)/harness/pasid-tests \
 		x-scalable-mode=on,x-pasid-mode=on kunit.enable=0
+	@GUEST_MEMORY=3G harness/run-guest.sh $(BZIMAGE) $(GUEST)/bench-on \
+		$(GUEST)/bench x-scalable-mode=on \
+		"kunit.enable=0 $(UNSAFE_INTERRUPTS)"
+	@GUEST_MEMORY=3G harness/run-guest.sh $(BZIMAGE) $(GUEST)/bench-off \
+		$(GUEST)/bench x-scalable-mode=on \
+		"kunit.enable=0 cgroup_disable=ioasids $(UNSAFE_INTERRUPTS)"
 
-check: run-guest
-	@harness/report.sh $(SRC) $(GUEST)/main+kunit $(GUEST)/pasid
+# checkpatch, kernel-doc and sparse on everything the project adds
+LINT_OBJS = $(patsubst %.c,%.o,$(shell git ls-files 'drivers/*.c' 'kernel/*.c'))
+
+lint: kernel
+	@echo "  LINT    checkpatch --strict, kernel-doc, sparse"
+	@$(MAKE) --no-print-directory $(KBUILD_ARGS) C=2 \
+		CHECK="sparse -Wno-unknown-attribute" $(LINT_OBJS) \
+		> $(BUILD)/sparse.log 2>&1 || true
+	@harness/lint.sh $(SRC) $(BUILD)/sparse.log $(BUILD)/lint.tap
+
+check: lint run-guest
+	@harness/report.sh $(SRC) $(BUILD)/lint.tap $(GUEST)/main+kunit \
+		$(GUEST)/pasid $(GUEST)/bench-on $(GUEST)/bench-off
 
 clean:
 	rm -rf $(BUILD)

@@ -1,20 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build the project's selftests against the patched tree's uAPI headers and
-# put them, one executable per test, in BIN_DIR for the guest to run.
+# Build the programs that LIST names (lines of TARGET, a folder of
+# tools/testing/selftests, and PROGRAM) against the patched tree's uAPI
+# headers, and put them in BIN_DIR, one executable per test, for the guest
+# to run.
 #
-#   build-selftests.sh SRC_DIR OBJ_DIR BIN_DIR
+#   build-selftests.sh SRC_DIR OBJ_DIR LIST BIN_DIR
 set -euo pipefail
 
 src=$1
 obj=$2
-bin=$3
-repo=$(cd "$(dirname "$0")/.." && pwd)
+list=$3
+bin=$4
 
 rm -rf "$bin"
 mkdir -p "$bin"
-[ -s "$repo/harness/selftests" ] || exit 0
 
 # The uAPI headers of the patched tree, as the selftests' Makefiles expect.
 make -s -C "$src" O="$obj" ARCH=x86_64 headers >/dev/null
@@ -26,4 +27,4 @@ while read -r target test _; do
 		KHDR_INCLUDES="-isystem $obj/usr/include" "$out/$test" >/dev/null
 	cp "$out/$test" "$bin/"
 	echo "  TEST    $target/$test"
-done < "$repo/harness/selftests"
+done < "$list"

@@ -6,7 +6,7 @@
 # each boot, two checks of the guest's kernel log (no BUG, WARNING, KASAN
 # or lockdep report; no kmemleak report).  Exits non-zero on any failure.
 #
-#   report.sh SRC_DIR BOOT[+kunit]...
+#   report.sh SRC_DIR {BOOT[+kunit] | FILE.tap}...
 set -uo pipefail
 
 src=$1
@@ -25,8 +25,20 @@ pass() {
 }
 
 # Every BOOT is a folder from run-guest.sh; BOOT+kunit says that the
-# built-in KUnit suites ran in that boot and their results count.
+# built-in KUnit suites ran in that boot and their results count.  A .tap
+# file counts as it is.
 for boot in "$@"; do
+case "$boot" in *.tap)
+	echo "--- $(basename "$boot")"
+	t_pass=$(grep -cE '^ok [0-9]+' "$boot")
+	t_fail=$(grep -cE '^not ok [0-9]+' "$boot")
+	grep -A3 -E '^not ok [0-9]+' "$boot" | sed 's/^/FAIL: /'
+	passed=$((passed + t_pass))
+	failed=$((failed + t_fail))
+	[ "$t_pass" -gt 0 ] || fail "$boot: no results"
+	echo "$(basename "$boot" .tap): $t_pass passed, $t_fail failed"
+	continue ;;
+esac
 guest=${boot%+kunit}
 name=$(basename "$guest")
 results=$guest/results
@@ -111,6 +123,27 @@ else
 	pass
 fi
 done
+
+# Benchmarks: the same program in boots with and without the controller.
+bench_line() {
+	sed -nE 's/^# bench (.*controller=.*)$/\1/p' "$1"/results/*.tap 2>/dev/null | head -n 1
+}
+bench_field() {
+	sed -nE "s/.*$2=([0-9]+).*/\\1/p" <<< "$1"
+}
+for boot in "$@"; do
+	case "$boot" in *bench-on) on=$(bench_line "$boot") ;; *bench-off) off=$(bench_line "$boot") ;; esac
+done
+if [ -n "${on:-}" ] && [ -n "${off:-}" ]; then
+	map_on=$(bench_field "$on" median_map_ns)
+	map_off=$(bench_field "$off" median_map_ns)
+	unmap_on=$(bench_field "$on" median_unmap_ns)
+	unmap_off=$(bench_field "$off" median_unmap_ns)
+	echo "bench: VFIO MAP_DMA of $(bench_field "$on" map_dma_mib) MiB, median of $(bench_field "$on" reps):" \
+		"map $((map_on / 1000000)) ms with the controller, $((map_off / 1000000)) ms without;" \
+		"throughput ratio $(awk "BEGIN { printf \"%.3f\", $map_off / $map_on }");" \
+		"unmap ratio $(awk "BEGIN { printf \"%.3f\", $unmap_off / $unmap_on }")"
+fi
 
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"

@@ -21,6 +21,7 @@ iommu=$4
 extra=${5:-}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 timeout=${GUEST_TIMEOUT:-1200}
+memory=${GUEST_MEMORY:-1G}
 
 rm -rf "$guest/results"
 mkdir -p "$guest/results"
@@ -36,11 +37,11 @@ cmdline+=" init=$repo/harness/guest-init.sh"
 # Unknown parameters reach init in its environment.
 cmdline+=" $extra"
 
-echo "  QEMU    $(basename "$guest"): intel-iommu,$iommu, edu; timeout ${timeout}s"
+echo "  QEMU    $(basename "$guest"): $memory, intel-iommu,$iommu, edu, $extra; timeout ${timeout}s"
 start=$(date +%s)
 status=0
 timeout --foreground -k 10 "$timeout" \
-	qemu-system-x86_64 -accel tcg -M q35 -cpu max -smp 2 -m 1G \
+	qemu-system-x86_64 -accel tcg -M q35 -cpu max -smp 2 -m "$memory" \
 	-device "intel-iommu,$iommu" \
 	-device edu \
 	-kernel "$kernel" -append "$cmdline" \

@@ -12,19 +12,13 @@
  */
 #define _GNU_SOURCE
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
-#include <linux/iommufd.h>
 #include <linux/limits.h>
-#include <linux/vfio.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -34,44 +28,12 @@
 
 #include "../kselftest.h"
 #include "cgroup_util.h"
-
-#define EDU_VENDOR	0x1234
-#define EDU_DEVICE	0x11e8
-#define PCI_DEVICES	"/sys/bus/pci/devices"
-#define VFIO_PCI_DRIVER	"/sys/bus/pci/drivers/vfio-pci"
-#define VFIO_CONTAINER	"/dev/vfio/vfio"
-#define IOMMUFD_DEV	"/dev/iommu"
-
-/* Where the tests map their buffers in the device's IOVA space */
-#define TEST_IOVA	0x10000000ULL
+#include "vfio_util.h"
 
 /* How long to wait for an uncharge that happens on release */
 #define RELEASE_TIMEOUT_MS	2000
 
 static long page_size;
-
-/* The edu device: its PCI address, its group's and its own VFIO files */
-static char edu_bdf[NAME_MAX + 1];
-static char group_path[PATH_MAX];
-static char cdev_path[PATH_MAX];
-/* Bound to vfio-pci by this test, to unbind at the end */
-static bool edu_bound_here;
-
-/*
- * VFIO and iommufd refuse a device whose MSIs the platform cannot isolate,
- * without interrupt remapping, unless allowed.  The tests never enable an
- * interrupt of the device, so if refused, they allow it for their duration.
- */
-enum { UNSAFE_IRQ_TYPE1, UNSAFE_IRQ_IOMMUFD, NR_UNSAFE_IRQ };
-static const char *const unsafe_irq_params[NR_UNSAFE_IRQ] = {
-	[UNSAFE_IRQ_TYPE1] =
-		"/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts",
-	[UNSAFE_IRQ_IOMMUFD] =
-		"/sys/module/iommufd/parameters/allow_unsafe_interrupts",
-};
-
-/* Set by this test, to clear at the end */
-static bool unsafe_irq_set[NR_UNSAFE_IRQ];
 
 /* Copy @s to @out, with its newlines shown as '|', for messages. */
 static const char *flat(const char *s, char *out, size_t len)
@@ -192,13 +154,6 @@ static int cg_create_parent(const char *parent)
 	return cg_write(parent, "cgroup.subtree_control", "+ioasids");
 }
 
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
 /* Returns 0 if @ret, 0 or -errno, is 0. */
 static int expect_ok(int ret, const char *what)
 {
@@ -229,433 +184,6 @@ static int expect_unmapped(long long ret, long long len, const char *what)
 		ksft_print_msg("%s: %lld bytes unmapped, expected %lld\n",
 			       what, ret, len);
 	return -1;
-}
-
-/* A private anonymous buffer of @len bytes, every page of it populated */
-static char *buf_alloc(size_t len)
-{
-	char *buf;
-	size_t off;
-
-	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED) {
-		ksft_perror("mmap");
-		return NULL;
-	}
-	for (off = 0; off < len; off += page_size)
-		buf[off] = 1;
-	return buf;
-}
-
-static void buf_free(char *buf, size_t len)
-{
-	if (buf)
-		munmap(buf, len);
-}
-
-/* Read a sysfs file of one line, without its newline. */
-static int sysfs_read(const char *path, char *buf, size_t len)
-{
-	ssize_t n = read_text(path, buf, len);
-
-	if (n < 0)
-		return n;
-	if (n > 0 && buf[n - 1] == '\n')
-		buf[n - 1] = '\0';
-	return 0;
-}
-
-static int sysfs_write(const char *path, const char *buf)
-{
-	ssize_t len = strlen(buf), ret;
-
-	ret = write_text(path, (char *)buf, len);
-	if (ret == len)
-		return 0;
-	ksft_print_msg("writing \"%s\" to %s: %s\n", buf, path,
-		       ret < 0 ? strerror(-ret) : "short write");
-	return -1;
-}
-
-/* The last component of the symlink @path in @buf, or -1 */
-static int link_name(const char *path, char *buf, size_t len)
-{
-	char target[PATH_MAX];
-	const char *name;
-	ssize_t n;
-
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		return -1;
-	target[n] = '\0';
-	name = strrchr(target, '/');
-	name = name ? name + 1 : target;
-	n = strlen(name);
-	if ((size_t)n >= len)
-		return -1;
-	memcpy(buf, name, n + 1);
-	return 0;
-}
-
-static long pci_read_id(const char *bdf, const char *file)
-{
-	char path[PATH_MAX], buf[32];
-
-	snprintf(path, sizeof(path), "%s/%s/%s", PCI_DEVICES, bdf, file);
-	if (sysfs_read(path, buf, sizeof(buf)))
-		return -1;
-	return strtol(buf, NULL, 0);
-}
-
-/* Find the edu device; returns 0 with its address in edu_bdf, or -1. */
-static int edu_find(void)
-{
-	struct dirent *de;
-	int ret = -1;
-	DIR *dir;
-
-	dir = opendir(PCI_DEVICES);
-	if (!dir)
-		return -1;
-	while ((de = readdir(dir))) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (pci_read_id(de->d_name, "vendor") != EDU_VENDOR ||
-		    pci_read_id(de->d_name, "device") != EDU_DEVICE)
-			continue;
-		snprintf(edu_bdf, sizeof(edu_bdf), "%s", de->d_name);
-		ret = 0;
-		break;
-	}
-	closedir(dir);
-	return ret;
-}
-
-/* The name of the driver of the edu device in @buf, or -1 if none */
-static int edu_driver(char *buf, size_t len)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s/driver", PCI_DEVICES, edu_bdf);
-	return link_name(path, buf, len);
-}
-
-/*
- * Bind the edu device to vfio-pci, and find its group's file and its VFIO
- * device file.  Returns 0, or -1 with a message.
- */
-static int edu_setup(void)
-{
-	char path[PATH_MAX], name[NAME_MAX + 1];
-	struct dirent *de;
-	DIR *dir;
-
-	if (edu_driver(name, sizeof(name)) || strcmp(name, "vfio-pci")) {
-		if (!edu_driver(name, sizeof(name))) {
-			snprintf(path, sizeof(path), "%s/%s/driver/unbind",
-				 PCI_DEVICES, edu_bdf);
-			if (sysfs_write(path, edu_bdf))
-				return -1;
-		}
-		snprintf(path, sizeof(path), "%s/%s/driver_override",
-			 PCI_DEVICES, edu_bdf);
-		if (sysfs_write(path, "vfio-pci"))
-			return -1;
-		edu_bound_here = true;
-		if (sysfs_write("/sys/bus/pci/drivers_probe", edu_bdf))
-			return -1;
-		if (edu_driver(name, sizeof(name)) || strcmp(name, "vfio-pci")) {
-			ksft_print_msg("%s: not bound to vfio-pci\n", edu_bdf);
-			return -1;
-		}
-	}
-
-	snprintf(path, sizeof(path), "%s/%s/iommu_group", PCI_DEVICES,
-		 edu_bdf);
-	if (link_name(path, name, sizeof(name))) {
-		ksft_print_msg("%s: no IOMMU group\n", edu_bdf);
-		return -1;
-	}
-	snprintf(group_path, sizeof(group_path), "/dev/vfio/%s", name);
-
-	/* No vfio-dev without CONFIG_VFIO_DEVICE_CDEV: iommufd tests skip. */
-	snprintf(path, sizeof(path), "%s/%s/vfio-dev", PCI_DEVICES, edu_bdf);
-	dir = opendir(path);
-	if (!dir)
-		return 0;
-	while ((de = readdir(dir))) {
-		if (strncmp(de->d_name, "vfio", 4))
-			continue;
-		snprintf(cdev_path, sizeof(cdev_path), "/dev/vfio/devices/%s",
-			 de->d_name);
-		break;
-	}
-	closedir(dir);
-	return 0;
-}
-
-/* Give the edu device back to the driver it had, if it had one. */
-static void edu_restore(void)
-{
-	char path[PATH_MAX];
-
-	if (!edu_bound_here)
-		return;
-	snprintf(path, sizeof(path), "%s/%s/driver_override", PCI_DEVICES,
-		 edu_bdf);
-	sysfs_write(path, "\n");
-	snprintf(path, sizeof(path), "%s/%s/driver/unbind", PCI_DEVICES,
-		 edu_bdf);
-	if (!access(path, F_OK))
-		sysfs_write(path, edu_bdf);
-	sysfs_write("/sys/bus/pci/drivers_probe", edu_bdf);
-}
-
-/* Allow unsafe interrupts to @i if not allowed yet, to restore it later. */
-static void unsafe_irq_allow(int i)
-{
-	char buf[8];
-
-	if (sysfs_read(unsafe_irq_params[i], buf, sizeof(buf)) ||
-	    strcmp(buf, "N"))
-		return;
-	ksft_print_msg("no interrupt isolation: setting %s\n",
-		       unsafe_irq_params[i]);
-	if (!sysfs_write(unsafe_irq_params[i], "Y"))
-		unsafe_irq_set[i] = true;
-}
-
-static void unsafe_irqs_restore(void)
-{
-	int i;
-
-	for (i = 0; i < NR_UNSAFE_IRQ; i++)
-		if (unsafe_irq_set[i])
-			sysfs_write(unsafe_irq_params[i], "N");
-}
-
-/* The edu device's IOMMU group in a VFIO container, with type1 */
-struct type1 {
-	int container;
-	int group;
-};
-
-static void type1_close(struct type1 *t)
-{
-	close_fd(&t->group);
-	close_fd(&t->container);
-}
-
-/* Returns 0, or -errno with a message and everything closed. */
-static int type1_open(struct type1 *t)
-{
-	struct vfio_group_status status = { .argsz = sizeof(status) };
-	const char *what;
-	int ret;
-
-	t->group = -1;
-	t->container = open(VFIO_CONTAINER, O_RDWR | O_CLOEXEC);
-	if (t->container < 0) {
-		what = "open " VFIO_CONTAINER;
-		goto fail;
-	}
-	ret = ioctl(t->container, VFIO_GET_API_VERSION);
-	if (ret != VFIO_API_VERSION) {
-		ksft_print_msg("VFIO API version %d, expected %d\n", ret,
-			       VFIO_API_VERSION);
-		type1_close(t);
-		return -EINVAL;
-	}
-	if (ioctl(t->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) <= 0) {
-		ksft_print_msg("VFIO container without type1v2\n");
-		type1_close(t);
-		return -EINVAL;
-	}
-	t->group = open(group_path, O_RDWR | O_CLOEXEC);
-	if (t->group < 0) {
-		what = group_path;
-		goto fail;
-	}
-	if (ioctl(t->group, VFIO_GROUP_GET_STATUS, &status)) {
-		what = "VFIO_GROUP_GET_STATUS";
-		goto fail;
-	}
-	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
-		ksft_print_msg("%s: group not viable\n", group_path);
-		type1_close(t);
-		return -EBUSY;
-	}
-	if (ioctl(t->group, VFIO_GROUP_SET_CONTAINER, &t->container)) {
-		what = "VFIO_GROUP_SET_CONTAINER";
-		goto fail;
-	}
-	if (ioctl(t->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU)) {
-		what = "VFIO_SET_IOMMU";
-		goto fail;
-	}
-	return 0;
-
-fail:
-	ret = -errno;
-	ksft_print_msg("%s: %s\n", what, strerror(errno));
-	type1_close(t);
-	return ret;
-}
-
-/* Returns 0, or -errno. */
-static int type1_map(int container, __u64 iova, void *buf, size_t len)
-{
-	struct vfio_iommu_type1_dma_map map = {
-		.argsz = sizeof(map),
-		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
-		.vaddr = (uintptr_t)buf,
-		.iova = iova,
-		.size = len,
-	};
-
-	if (ioctl(container, VFIO_IOMMU_MAP_DMA, &map))
-		return -errno;
-	return 0;
-}
-
-/* Returns the number of bytes unmapped, or -errno. */
-static long long type1_unmap(int container, __u64 iova, size_t len)
-{
-	struct vfio_iommu_type1_dma_unmap unmap = {
-		.argsz = sizeof(unmap),
-		.iova = iova,
-		.size = len,
-	};
-
-	if (ioctl(container, VFIO_IOMMU_UNMAP_DMA, &unmap))
-		return -errno;
-	return unmap.size;
-}
-
-/* The edu device's VFIO device file, bound to iommufd, in an IOAS */
-struct iommufd {
-	int iommufd;
-	int dev;
-	__u32 ioas_id;
-	/* Account to the mm's locked_vm, as VFIO does (RLIMIT_MODE 1) */
-	bool rlimit_mm;
-};
-
-static void iommufd_close(struct iommufd *f)
-{
-	close_fd(&f->dev);
-	close_fd(&f->iommufd);
-}
-
-/*
- * Bind the device and attach it to a new IOAS: iommufd pins only what a
- * domain maps.  Returns 0, or -errno with a message and everything closed.
- */
-static int iommufd_open(struct iommufd *f)
-{
-	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
-	struct vfio_device_attach_iommufd_pt attach = {
-		.argsz = sizeof(attach),
-	};
-	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
-	struct iommu_option option = {
-		.size = sizeof(option),
-		.option_id = IOMMU_OPTION_RLIMIT_MODE,
-		.op = IOMMU_OPTION_OP_SET,
-		.val64 = 1,
-	};
-	const char *what;
-	int ret;
-
-	f->dev = -1;
-	f->iommufd = open(IOMMUFD_DEV, O_RDWR | O_CLOEXEC);
-	if (f->iommufd < 0) {
-		what = "open " IOMMUFD_DEV;
-		goto fail;
-	}
-	/* Only an iommufd without objects takes the option. */
-	if (f->rlimit_mm && ioctl(f->iommufd, IOMMU_OPTION, &option)) {
-		what = "IOMMU_OPTION_RLIMIT_MODE";
-		goto fail;
-	}
-	f->dev = open(cdev_path, O_RDWR | O_CLOEXEC);
-	if (f->dev < 0) {
-		what = cdev_path;
-		goto fail;
-	}
-	bind.iommufd = f->iommufd;
-	if (ioctl(f->dev, VFIO_DEVICE_BIND_IOMMUFD, &bind)) {
-		what = "VFIO_DEVICE_BIND_IOMMUFD";
-		goto fail;
-	}
-	if (ioctl(f->iommufd, IOMMU_IOAS_ALLOC, &alloc)) {
-		what = "IOMMU_IOAS_ALLOC";
-		goto fail;
-	}
-	f->ioas_id = alloc.out_ioas_id;
-	attach.pt_id = f->ioas_id;
-	if (ioctl(f->dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach)) {
-		what = "VFIO_DEVICE_ATTACH_IOMMUFD_PT";
-		goto fail;
-	}
-	return 0;
-
-fail:
-	ret = -errno;
-	ksft_print_msg("%s: %s\n", what, strerror(errno));
-	iommufd_close(f);
-	return ret;
-}
-
-/* Returns 0, or -errno. */
-static int iommufd_map(struct iommufd *f, __u64 iova, void *buf, size_t len)
-{
-	struct iommu_ioas_map map = {
-		.size = sizeof(map),
-		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
-			 IOMMU_IOAS_MAP_WRITEABLE,
-		.ioas_id = f->ioas_id,
-		.user_va = (uintptr_t)buf,
-		.length = len,
-		.iova = iova,
-	};
-
-	if (ioctl(f->iommufd, IOMMU_IOAS_MAP, &map))
-		return -errno;
-	return 0;
-}
-
-/* Returns the number of bytes unmapped, or -errno. */
-static long long iommufd_unmap(struct iommufd *f, __u64 iova, size_t len)
-{
-	struct iommu_ioas_unmap unmap = {
-		.size = sizeof(unmap),
-		.ioas_id = f->ioas_id,
-		.iova = iova,
-		.length = len,
-	};
-
-	if (ioctl(f->iommufd, IOMMU_IOAS_UNMAP, &unmap))
-		return -errno;
-	return unmap.length;
-}
-
-/*
- * Open the device both ways once, allowing unsafe interrupts to the ones
- * that refuse it for want of them (EPERM).
- */
-static void unsafe_irqs_probe(void)
-{
-	struct type1 t = { .container = -1, .group = -1 };
-	struct iommufd f = { .iommufd = -1, .dev = -1 };
-
-	if (type1_open(&t) == -EPERM)
-		unsafe_irq_allow(UNSAFE_IRQ_TYPE1);
-	type1_close(&t);
-	if (cdev_path[0] && iommufd_open(&f) == -EPERM)
-		unsafe_irq_allow(UNSAFE_IRQ_IOMMUFD);
-	iommufd_close(&f);
 }
 
 /*
@@ -1214,7 +742,7 @@ static int test_kill(const char *root, enum holder_kind kind)
 	char c = 0;
 	char *cg;
 
-	if (kind != HOLD_TYPE1 && !cdev_path[0])
+	if (kind != HOLD_TYPE1 && !edu_cdev_path[0])
 		return KSFT_SKIP;
 	cg = cg_name(root, "ioasids_pinned_test");
 	if (!cg)
@@ -1386,7 +914,7 @@ static int test_iommufd_charge(const char *root)
 	char *buf = NULL;
 	char *cg;
 
-	if (!cdev_path[0])
+	if (!edu_cdev_path[0])
 		return KSFT_SKIP;
 	cg = cg_name(root, "ioasids_pinned_test");
 	if (!cg)
@@ -1450,7 +978,7 @@ static int test_iommufd_limit(const char *root)
 	char *buf = NULL;
 	char *cg;
 
-	if (!cdev_path[0])
+	if (!edu_cdev_path[0])
 		return KSFT_SKIP;
 	cg = cg_name(root, "ioasids_pinned_test");
 	if (!cg)
@@ -1534,7 +1062,7 @@ static int test_iommufd_close(const char *root)
 	char *buf = NULL;
 	char *cg;
 
-	if (!cdev_path[0])
+	if (!edu_cdev_path[0])
 		return KSFT_SKIP;
 	cg = cg_name(root, "ioasids_pinned_test");
 	if (!cg)
@@ -1615,18 +1143,7 @@ int main(void)
 	if (!cg_has_file(root, "ioasids.pinned.current"))
 		ksft_exit_skip("ioasids doesn't account pinned memory\n");
 
-	if (edu_find())
-		ksft_exit_skip("No edu device (PCI %04x:%04x)\n", EDU_VENDOR,
-			       EDU_DEVICE);
-
-	if (access(VFIO_CONTAINER, F_OK) || access(VFIO_PCI_DRIVER, F_OK))
-		ksft_exit_skip("No VFIO type1 container or vfio-pci\n");
-
-	if (edu_setup()) {
-		edu_restore();
-		ksft_exit_fail_msg("Cannot set %s up for VFIO\n", edu_bdf);
-	}
-	unsafe_irqs_probe();
+	edu_vfio_init();
 
 	ksft_set_plan(ARRAY_SIZE(tests));
 	for (i = 0; i < ARRAY_SIZE(tests); i++) {
@@ -1643,7 +1160,6 @@ int main(void)
 		}
 	}
 
-	unsafe_irqs_restore();
-	edu_restore();
+	edu_vfio_exit();
 	ksft_finished();
 }
