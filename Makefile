@@ -17,7 +17,7 @@ BUILD      ?= $(CURDIR)/build
 BASE_TAR   ?= /usr/src/linux-source-6.12.tar.xz
 SRC        := $(BUILD)/src
 OBJ        := $(BUILD)/obj
-KCONFIG    := $(BUILD)/kconfig
+OBJ_COMPAT := $(BUILD)/obj-compat
 GUEST      := $(BUILD)/guest
 FRAGMENT   := $(CURDIR)/harness/ioasids-test.config
 JOBS       ?= $(shell nproc)
@@ -26,16 +26,17 @@ export CCACHE_DIR      ?= /var/cache/ioasids-ccache
 export CCACHE_BASEDIR  := $(BUILD)
 export CCACHE_NOHASHDIR := true
 export CCACHE_MAXSIZE  ?= 5G
-KBUILD_ARGS := -C $(SRC) O=$(OBJ) ARCH=x86_64 CC="ccache gcc" \
-              KBUILD_BUILD_TIMESTAMP='' KBUILD_BUILD_USER=ioasids \
-              KBUILD_BUILD_HOST=build
-KMAKE      := $(MAKE) -s $(KBUILD_ARGS)
+# Every kernel make: the same compiler command line, whatever the clone
+KBUILD_FLAGS := ARCH=x86_64 CC="ccache gcc" KBUILD_BUILD_TIMESTAMP= \
+              KBUILD_BUILD_USER=ioasids KBUILD_BUILD_HOST=build
+KBUILD_ARGS := -C $(SRC) O=$(OBJ) $(KBUILD_FLAGS)
 
 # Debian packages the build and the guest need.
 DEB_PACKAGES := linux-source-6.12 build-essential bc bison flex libelf-dev \
 	libssl-dev ccache qemu-system-x86 python3 kmod cpio rsync sparse
 
-.PHONY: all check deps tree kconfig kernel selftests run-guest lint clean
+.PHONY: all check deps tree kernel kernel-main kernel-compat selftests \
+	run-guest lint clean
 
 all: check
 
@@ -53,35 +54,30 @@ deps:
 tree: deps
 	@harness/prepare-tree.sh $(BASE_TAR) $(BUILD)
 
-# The test kernel's .config: tinyconfig plus the fragment, regenerated in a
-# scratch folder on every run and copied in only when it differs, so that a
-# change to the fragment or to a Kconfig file is picked up and an unchanged
-# configuration costs no rebuild.
-kconfig: tree
-	@mkdir -p $(KCONFIG) $(OBJ)
-	@$(MAKE) -s -C $(SRC) O=$(KCONFIG) ARCH=x86_64 tinyconfig >/dev/null
-	@$(SRC)/scripts/kconfig/merge_config.sh -m -O $(KCONFIG) \
-		$(KCONFIG)/.config $(FRAGMENT) >/dev/null
-	@$(MAKE) -s -C $(SRC) O=$(KCONFIG) ARCH=x86_64 olddefconfig >/dev/null
-	@harness/check-config.sh $(FRAGMENT) $(KCONFIG)/.config
-	@cmp -s $(KCONFIG)/.config $(OBJ)/.config || \
-		{ echo "  CONFIG  $(OBJ)/.config"; cp $(KCONFIG)/.config $(OBJ)/.config; }
-
-kernel: kconfig
-	@echo "  BUILD   bzImage (-j$(JOBS), ccache $(CCACHE_DIR))"
-	@start=$$(date +%s); \
-	$(KMAKE) -j$(JOBS) bzImage; \
-	echo "  BUILT   $(OBJ)/arch/x86/boot/bzImage in $$(( $$(date +%s) - start )) s"
+# Two test kernels from one tree: main, with VFIO's own container, and
+# compat, where iommufd provides /dev/vfio/vfio (the two exclude each
+# other), for the tests that VFIO's two container backends share.
+kernel: kernel-main
+kernel-main: tree
+	@KBUILD_ARGS='$(KBUILD_FLAGS)' harness/build-kernel.sh $(SRC) $(OBJ) \
+		$(FRAGMENT)
+kernel-compat: tree
+	@KBUILD_ARGS='$(KBUILD_FLAGS)' harness/build-kernel.sh $(SRC) \
+		$(OBJ_COMPAT) $(FRAGMENT) $(CURDIR)/harness/vfio-compat.config
 
 selftests: tree
 	@harness/build-selftests.sh $(SRC) $(OBJ) harness/selftests $(GUEST)/bin
 	@harness/build-selftests.sh $(SRC) $(OBJ) harness/benchmarks $(GUEST)/bench
+	@harness/build-selftests.sh $(SRC) $(OBJ) harness/compat-tests \
+		$(GUEST)/compat-bin
 
-# Four boots of the same kernel:
+# Five boots:
 # - main: KUnit and the selftests, in VT-d scalable mode without PASIDs.
 #   QEMU 7.2's VT-d in PASID mode reports a PASID size of 1 bit (ECAP.PSS
 #   = 0), and the IOASID space rightly shrinks to it there;
 # - pasid: in PASID mode, a check that the space follows the IOMMU;
+# - compat: the compat kernel, for the VFIO tests through iommufd's
+#   emulation of the VFIO container;
 # - bench-on and bench-off: VFIO MAP_DMA of 1 GiB with the controller and
 #   with cgroup_disable=ioasids, side by side.
 BZIMAGE := $(OBJ)/arch/x86/boot/bzImage
@@ -90,12 +86,15 @@ BZIMAGE := $(OBJ)/arch/x86/boot/bzImage
 UNSAFE_INTERRUPTS := vfio_iommu_type1.allow_unsafe_interrupts=1 \
 	iommufd.allow_unsafe_interrupts=1
 
-run-guest: kernel selftests
+run-guest: kernel-main kernel-compat selftests
 	@harness/run-guest.sh $(BZIMAGE) $(GUEST)/main $(GUEST)/bin \
 		x-scalable-mode=on "$(UNSAFE_INTERRUPTS)"
 	@harness/run-guest.sh $(BZIMAGE) $(GUEST)/pasid \
 		$(CURDIR)/harness/pasid-tests \
 		x-scalable-mode=on,x-pasid-mode=on kunit.enable=0
+	@harness/run-guest.sh $(OBJ_COMPAT)/arch/x86/boot/bzImage \
+		$(GUEST)/compat $(GUEST)/compat-bin x-scalable-mode=on \
+		"kunit.enable=0 $(UNSAFE_INTERRUPTS)"
 	@GUEST_MEMORY=3G harness/run-guest.sh $(BZIMAGE) $(GUEST)/bench-on \
 		$(GUEST)/bench x-scalable-mode=on \
 		"kunit.enable=0 $(UNSAFE_INTERRUPTS)"
@@ -115,7 +114,8 @@ lint: kernel
 
 check: lint run-guest
 	@harness/report.sh $(SRC) $(BUILD)/lint.tap $(GUEST)/main+kunit \
-		$(GUEST)/pasid $(GUEST)/bench-on $(GUEST)/bench-off
+		$(GUEST)/pasid $(GUEST)/compat $(GUEST)/bench-on \
+		$(GUEST)/bench-off
 
 clean:
 	rm -rf $(BUILD)

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Boot the test kernel in QEMU (TCG) with an emulated VT-d IOMMU in
-# scalable mode and the edu device, run harness/guest-init.sh as PID 1 on
+# scalable mode and two edu devices (two IOMMU groups, for two VFIO
+# containers), run harness/guest-init.sh as PID 1 on
 # the host's root file system (shared read-only over 9p), and collect its
 # results in GUEST_DIR/results.
 #
@@ -37,13 +38,13 @@ cmdline+=" init=$repo/harness/guest-init.sh"
 # Unknown parameters reach init in its environment.
 cmdline+=" $extra"
 
-echo "  QEMU    $(basename "$guest"): $memory, intel-iommu,$iommu, edu, $extra; timeout ${timeout}s"
+echo "  QEMU    $(basename "$guest"): $memory, intel-iommu,$iommu, 2 edu, $extra; timeout ${timeout}s"
 start=$(date +%s)
 status=0
 timeout --foreground -k 10 "$timeout" \
 	qemu-system-x86_64 -accel tcg -M q35 -cpu max -smp 2 -m "$memory" \
 	-device "intel-iommu,$iommu" \
-	-device edu \
+	-device edu -device edu \
 	-kernel "$kernel" -append "$cmdline" \
 	-virtfs local,id=rootfs,path=/,mount_tag=/dev/root,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,id=tests,path=$tests,mount_tag=tests,security_model=none,readonly=on" \

@@ -26,6 +26,9 @@
 #include <linux/ioasid.h>
 #include <linux/ioasids_cgroup.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/xarray.h>
@@ -37,6 +40,10 @@
  * @nr_ioasids: how many IDs the set holds, or is about to
  * @ioasids: the IDs the set holds, under the lock of ioasid_xa
  * @cgroup: the ioasids cgroup charged for the set's IDs
+ * @mm: for a set shared by the users of an address space
+ *	(ioasid_set_get_mm()), that address space, else NULL
+ * @users: references to a shared set
+ * @mm_node: entry in ioasid_mm_sets
  */
 struct ioasid_set {
 	enum ioasid_set_kind kind;
@@ -44,6 +51,9 @@ struct ioasid_set {
 	atomic_t nr_ioasids;
 	struct list_head ioasids;
 	struct ioasids_cgroup *cgroup;
+	struct mm_struct *mm;
+	refcount_t users;
+	struct list_head mm_node;
 };
 
 /**
@@ -67,6 +77,9 @@ struct ioasid_data {
 };
 
 static DEFINE_XARRAY_FLAGS(ioasid_xa, XA_FLAGS_ALLOC | XA_FLAGS_LOCK_IRQ);
+/* The sets shared by the users of an address space */
+static LIST_HEAD(ioasid_mm_sets);
+static DEFINE_MUTEX(ioasid_mm_sets_lock);
 static ioasid_t ioasid_capacity_nr = IOASID_DEFAULT_CAPACITY;
 static struct kmem_cache *ioasid_cache;
 
@@ -228,6 +241,72 @@ void ioasid_set_free(struct ioasid_set *set)
 EXPORT_SYMBOL_GPL(ioasid_set_free);
 
 /**
+ * ioasid_set_get_mm() - Get the set that the users of an address space share
+ * @kind: what the set's IDs are used for
+ * @mm: the address space
+ * @quota: the quota of the set, if it has to be created
+ *
+ * All the callers that pass the same @kind and @mm get the same set, until
+ * the last of them puts it with ioasid_set_put(): VFIO gives a process one
+ * set of PASIDs for all the containers it opens.  The set is created by the
+ * first caller, and charged to that caller's ioasids cgroup.
+ *
+ * Context: process context, may sleep.
+ * Return: the set, with a reference for the caller, or ERR_PTR(-ENOMEM).
+ */
+struct ioasid_set *ioasid_set_get_mm(enum ioasid_set_kind kind,
+				     struct mm_struct *mm, unsigned int quota)
+{
+	struct ioasid_set *set;
+
+	mutex_lock(&ioasid_mm_sets_lock);
+	list_for_each_entry(set, &ioasid_mm_sets, mm_node) {
+		if (set->kind == kind && set->mm == mm) {
+			refcount_inc(&set->users);
+			goto out_unlock;
+		}
+	}
+	set = ioasid_set_alloc(kind, quota);
+	if (IS_ERR(set))
+		goto out_unlock;
+	/* Hold the mm_struct, so that no other mm can take its address. */
+	mmgrab(mm);
+	set->mm = mm;
+	refcount_set(&set->users, 1);
+	list_add(&set->mm_node, &ioasid_mm_sets);
+out_unlock:
+	mutex_unlock(&ioasid_mm_sets_lock);
+	return set;
+}
+EXPORT_SYMBOL_GPL(ioasid_set_get_mm);
+
+/**
+ * ioasid_set_put() - Put a set from ioasid_set_get_mm()
+ * @set: the set, or NULL
+ *
+ * The last put releases every ID of the set, and the set.
+ *
+ * Context: process context, may sleep.
+ */
+void ioasid_set_put(struct ioasid_set *set)
+{
+	if (!set)
+		return;
+
+	mutex_lock(&ioasid_mm_sets_lock);
+	if (!refcount_dec_and_test(&set->users)) {
+		mutex_unlock(&ioasid_mm_sets_lock);
+		return;
+	}
+	list_del(&set->mm_node);
+	mutex_unlock(&ioasid_mm_sets_lock);
+
+	mmdrop(set->mm);
+	ioasid_set_free(set);
+}
+EXPORT_SYMBOL_GPL(ioasid_set_put);
+
+/**
  * ioasid_alloc() - Allocate an IOASID in a set
  * @set: the set that will hold the ID
  * @min: the lowest acceptable ID
@@ -338,6 +417,40 @@ int ioasid_free(struct ioasid_set *set, ioasid_t ioasid)
 	return 0;
 }
 EXPORT_SYMBOL_GPL(ioasid_free);
+
+/**
+ * ioasid_free_range() - Release every IOASID of a set in a range
+ * @set: the set
+ * @min: the lowest ID to release
+ * @max: the highest ID to release
+ *
+ * Context: any context; does not sleep.
+ * Return: the number of IDs released.
+ */
+int ioasid_free_range(struct ioasid_set *set, ioasid_t min, ioasid_t max)
+{
+	struct ioasid_data *data, *next;
+	unsigned long flags;
+	LIST_HEAD(released);
+	int nr = 0;
+
+	xa_lock_irqsave(&ioasid_xa, flags);
+	list_for_each_entry_safe(data, next, &set->ioasids, set_node) {
+		if (data->id < min || data->id > max)
+			continue;
+		__xa_erase(&ioasid_xa, data->id);
+		list_move(&data->set_node, &released);
+	}
+	xa_unlock_irqrestore(&ioasid_xa, flags);
+
+	list_for_each_entry_safe(data, next, &released, set_node) {
+		list_del(&data->set_node);
+		ioasid_release(data);
+		nr++;
+	}
+	return nr;
+}
+EXPORT_SYMBOL_GPL(ioasid_free_range);
 
 /**
  * ioasid_find() - Look up the private data of an IOASID

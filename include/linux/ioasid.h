@@ -24,20 +24,27 @@ typedef u32 ioasid_t;
  * @IOASID_SET_SVA: the address space of one process, shared with devices
  *	through iommu_sva_bind_device()
  * @IOASID_SET_FILE: an open file of /dev/ioasid, for userspace
+ * @IOASID_SET_VFIO: the PASIDs a process requests from VFIO, shared by all
+ *	its containers
  * @IOASID_SET_NR_KINDS: the number of kinds
  */
 enum ioasid_set_kind {
 	IOASID_SET_KERNEL,
 	IOASID_SET_SVA,
 	IOASID_SET_FILE,
+	IOASID_SET_VFIO,
 	IOASID_SET_NR_KINDS
 };
 
 struct ioasid_set;
+struct mm_struct;
 
 struct ioasid_set *ioasid_set_alloc(enum ioasid_set_kind kind,
 				    unsigned int quota);
 void ioasid_set_free(struct ioasid_set *set);
+struct ioasid_set *ioasid_set_get_mm(enum ioasid_set_kind kind,
+				     struct mm_struct *mm, unsigned int quota);
+void ioasid_set_put(struct ioasid_set *set);
 void ioasid_set_set_quota(struct ioasid_set *set, unsigned int quota);
 unsigned int ioasid_set_quota(struct ioasid_set *set);
 unsigned int ioasid_set_usage(struct ioasid_set *set);
@@ -45,6 +52,7 @@ unsigned int ioasid_set_usage(struct ioasid_set *set);
 int ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max,
 		 void *private);
 int ioasid_free(struct ioasid_set *set, ioasid_t ioasid);
+int ioasid_free_range(struct ioasid_set *set, ioasid_t min, ioasid_t max);
 void *ioasid_find(struct ioasid_set *set, ioasid_t ioasid);
 
 ioasid_t ioasid_capacity(void);

@@ -27,6 +27,7 @@
 
 #include "../kselftest.h"
 #include "cgroup_util.h"
+#include "ioasids_util.h"
 
 #define IOASID_DEV	"/dev/ioasid"
 
@@ -34,6 +35,8 @@
 #define NOTIFY_TIMEOUT_MS	2000
 /* How long to wait for a notification that must not come */
 #define QUIET_TIMEOUT_MS	200
+/* How long to wait for an uncharge that happens on release */
+#define RELEASE_TIMEOUT_MS	1000
 
 static int ioasid_open(void)
 {
@@ -124,7 +127,7 @@ static int ioasid_alloc_n(int fd, long *ids, int nr)
 }
 
 /* Returns 0 if @ret, from one of the ioasid_*() above, is -@err. */
-static int expect_err(long ret, int err)
+static int expect_errno(long ret, int err)
 {
 	if (ret == -err)
 		return 0;
@@ -134,94 +137,10 @@ static int expect_err(long ret, int err)
 	return -1;
 }
 
-/* Copy @s to @out, with its newlines shown as '|', for messages. */
-static const char *flat(const char *s, char *out, size_t len)
+/* The IOASIDs of files in ioasids.stat: the tests charge nothing else. */
+static int check_file_stat(const char *cgroup, long nr_file)
 {
-	size_t i;
-
-	for (i = 0; s[i] && i + 1 < len; i++)
-		out[i] = s[i] == '\n' ? '|' : s[i];
-	out[i] = '\0';
-	return out;
-}
-
-/* Returns 0 if the whole content of @control of @cgroup is @expected. */
-static int check_exact(const char *cgroup, const char *control,
-		       const char *expected)
-{
-	char buf[PAGE_SIZE], got[128], want[128];
-
-	if (cg_read(cgroup, control, buf, sizeof(buf))) {
-		ksft_print_msg("%s/%s: cannot read\n", cgroup, control);
-		return -1;
-	}
-	if (strcmp(buf, expected)) {
-		ksft_print_msg("%s/%s: \"%s\", expected \"%s\"\n", cgroup,
-			       control, flat(buf, got, sizeof(got)),
-			       flat(expected, want, sizeof(want)));
-		return -1;
-	}
-	return 0;
-}
-
-static int check_long(const char *cgroup, const char *control, long val)
-{
-	char expected[32];
-
-	snprintf(expected, sizeof(expected), "%ld\n", val);
-	return check_exact(cgroup, control, expected);
-}
-
-/* The tests hit ioasids.max only, never ioasids.pinned.max. */
-static int check_events(const char *cgroup, const char *control, long nr)
-{
-	char expected[64];
-
-	snprintf(expected, sizeof(expected), "max %ld\npinned.max 0\n", nr);
-	return check_exact(cgroup, control, expected);
-}
-
-/*
- * No kernel driver and no SVA bind charges the test cgroups, and they pin
- * no memory for DMA.
- */
-static int check_stat(const char *cgroup, long nr_file)
-{
-	char expected[128];
-
-	snprintf(expected, sizeof(expected),
-		 "kernel 0\nsva 0\nfile %ld\npinned_vfio 0\npinned_iommufd 0\n",
-		 nr_file);
-	return check_exact(cgroup, "ioasids.stat", expected);
-}
-
-static bool cg_has_file(const char *cgroup, const char *control)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", cgroup, control);
-	return !access(path, F_OK);
-}
-
-/* Wait up to a second for ioasids.current of @cgroup to read @val. */
-static int wait_current(const char *cgroup, long val)
-{
-	int i;
-
-	for (i = 0; i < 100; i++) {
-		if (cg_read_long(cgroup, "ioasids.current") == val)
-			return 0;
-		usleep(10000);
-	}
-	return check_long(cgroup, "ioasids.current", val);
-}
-
-/* Create @parent with the ioasids controller enabled for its children. */
-static int cg_create_parent(const char *parent)
-{
-	if (cg_create(parent))
-		return -1;
-	return cg_write(parent, "cgroup.subtree_control", "+ioasids");
+	return check_stat(cgroup, nr_file, 0, 0, 0);
 }
 
 static void close_fd(int *fd)
@@ -295,23 +214,21 @@ static int test_ioasids_default(const char *root)
 	int ret = KSFT_FAIL;
 	char *cg;
 
-	cg = cg_name(root, "ioasids_test");
+	cg = test_cg_create(root, "ioasids_test", false);
 	if (!cg)
-		goto cleanup;
-	if (cg_create(cg))
 		goto cleanup;
 
 	if (check_exact(cg, "ioasids.max", "max\n"))
 		goto cleanup;
-	if (check_long(cg, "ioasids.current", 0))
+	if (check_value(cg, "ioasids.current", 0))
 		goto cleanup;
-	if (check_long(cg, "ioasids.peak", 0))
+	if (check_value(cg, "ioasids.peak", 0))
 		goto cleanup;
-	if (check_events(cg, "ioasids.events", 0))
+	if (check_events(cg, "ioasids.events", 0, 0))
 		goto cleanup;
-	if (check_events(cg, "ioasids.events.local", 0))
+	if (check_events(cg, "ioasids.events.local", 0, 0))
 		goto cleanup;
-	if (check_stat(cg, 0))
+	if (check_file_stat(cg, 0))
 		goto cleanup;
 	if (cg_has_file(cg, "ioasids.capacity"))
 		goto cleanup;
@@ -319,8 +236,7 @@ static int test_ioasids_default(const char *root)
 	ret = KSFT_PASS;
 
 cleanup:
-	cg_destroy(cg);
-	free(cg);
+	test_cg_remove(cg);
 	return ret;
 }
 
@@ -335,14 +251,10 @@ static int test_ioasids_limit_parent(const char *root)
 	int ret = KSFT_FAIL, fd1 = -1, fd2 = -1;
 	long ids[3], id;
 
-	parent = cg_name(root, "ioasids_parent");
-	child1 = cg_name(parent, "ioasids_child1");
-	child2 = cg_name(parent, "ioasids_child2");
+	parent = test_cg_create(root, "ioasids_parent", true);
+	child1 = test_cg_create(parent, "ioasids_child1", false);
+	child2 = test_cg_create(parent, "ioasids_child2", false);
 	if (!parent || !child1 || !child2)
-		goto cleanup;
-	if (cg_create_parent(parent))
-		goto cleanup;
-	if (cg_create(child1) || cg_create(child2))
 		goto cleanup;
 
 	if (cg_write(parent, "ioasids.max", "3"))
@@ -359,13 +271,13 @@ static int test_ioasids_limit_parent(const char *root)
 		goto cleanup;
 	if (ioasid_alloc_n(fd1, ids, 3))
 		goto cleanup;
-	if (expect_err(ioasid_alloc_one(fd1), EBUSY))
+	if (expect_errno(ioasid_alloc_one(fd1), EBUSY))
 		goto cleanup;
-	if (check_long(parent, "ioasids.current", 3))
+	if (check_value(parent, "ioasids.current", 3))
 		goto cleanup;
-	if (check_long(child1, "ioasids.current", 3))
+	if (check_value(child1, "ioasids.current", 3))
 		goto cleanup;
-	if (check_long(child2, "ioasids.current", 0))
+	if (check_value(child2, "ioasids.current", 0))
 		goto cleanup;
 
 	/* The sibling shares the parent's limit. */
@@ -374,37 +286,37 @@ static int test_ioasids_limit_parent(const char *root)
 	fd2 = ioasid_open();
 	if (fd2 < 0)
 		goto cleanup;
-	if (expect_err(ioasid_alloc_one(fd2), EBUSY))
+	if (expect_errno(ioasid_alloc_one(fd2), EBUSY))
 		goto cleanup;
-	if (check_long(child2, "ioasids.current", 0))
+	if (check_value(child2, "ioasids.current", 0))
 		goto cleanup;
-	if (check_long(parent, "ioasids.current", 3))
+	if (check_value(parent, "ioasids.current", 3))
 		goto cleanup;
 
 	/* Freeing one in the first child makes room for the sibling. */
 	if (ioasid_free_one(fd1, ids[0]))
 		goto cleanup;
-	if (check_long(parent, "ioasids.current", 2))
+	if (check_value(parent, "ioasids.current", 2))
 		goto cleanup;
-	if (check_long(child1, "ioasids.current", 2))
+	if (check_value(child1, "ioasids.current", 2))
 		goto cleanup;
 	id = ioasid_alloc_one(fd2);
 	if (id < 1)
 		goto cleanup;
-	if (check_long(parent, "ioasids.current", 3))
+	if (check_value(parent, "ioasids.current", 3))
 		goto cleanup;
-	if (check_long(child1, "ioasids.current", 2))
+	if (check_value(child1, "ioasids.current", 2))
 		goto cleanup;
-	if (check_long(child2, "ioasids.current", 1))
+	if (check_value(child2, "ioasids.current", 1))
 		goto cleanup;
-	if (expect_err(ioasid_alloc_one(fd1), EBUSY))
+	if (expect_errno(ioasid_alloc_one(fd1), EBUSY))
 		goto cleanup;
-	if (expect_err(ioasid_alloc_one(fd2), EBUSY))
+	if (expect_errno(ioasid_alloc_one(fd2), EBUSY))
 		goto cleanup;
-	if (check_long(parent, "ioasids.current", 3))
+	if (check_value(parent, "ioasids.current", 3))
 		goto cleanup;
 	/* The failed charges never took the parent over its limit. */
-	if (check_long(parent, "ioasids.peak", 3))
+	if (check_value(parent, "ioasids.peak", 3))
 		goto cleanup;
 
 	ret = KSFT_PASS;
@@ -413,12 +325,9 @@ cleanup:
 	close_fd(&fd1);
 	close_fd(&fd2);
 	cg_enter_current(root);
-	cg_destroy(child2);
-	cg_destroy(child1);
-	cg_destroy(parent);
-	free(child2);
-	free(child1);
-	free(parent);
+	test_cg_remove(child2);
+	test_cg_remove(child1);
+	test_cg_remove(parent);
 	return ret;
 }
 
@@ -433,13 +342,9 @@ static int test_ioasids_limit_child(const char *root)
 	int ret = KSFT_FAIL, fd = -1;
 	long ids[5];
 
-	parent = cg_name(root, "ioasids_parent");
-	child = cg_name(parent, "ioasids_child");
+	parent = test_cg_create(root, "ioasids_parent", true);
+	child = test_cg_create(parent, "ioasids_child", false);
 	if (!parent || !child)
-		goto cleanup;
-	if (cg_create_parent(parent))
-		goto cleanup;
-	if (cg_create(child))
 		goto cleanup;
 	if (cg_write(parent, "ioasids.max", "5"))
 		goto cleanup;
@@ -453,19 +358,19 @@ static int test_ioasids_limit_child(const char *root)
 		goto cleanup;
 	if (ioasid_alloc_n(fd, ids, 2))
 		goto cleanup;
-	if (expect_err(ioasid_alloc_one(fd), EBUSY))
+	if (expect_errno(ioasid_alloc_one(fd), EBUSY))
 		goto cleanup;
-	if (check_long(child, "ioasids.current", 2))
+	if (check_value(child, "ioasids.current", 2))
 		goto cleanup;
-	if (check_long(parent, "ioasids.current", 2))
+	if (check_value(parent, "ioasids.current", 2))
 		goto cleanup;
-	if (check_events(child, "ioasids.events.local", 1))
+	if (check_events(child, "ioasids.events.local", 1, 0))
 		goto cleanup;
-	if (check_events(child, "ioasids.events", 1))
+	if (check_events(child, "ioasids.events", 1, 0))
 		goto cleanup;
-	if (check_events(parent, "ioasids.events.local", 0))
+	if (check_events(parent, "ioasids.events.local", 0, 0))
 		goto cleanup;
-	if (check_events(parent, "ioasids.events", 1))
+	if (check_events(parent, "ioasids.events", 1, 0))
 		goto cleanup;
 
 	/* Raised, the child's limit lets one more through. */
@@ -474,9 +379,9 @@ static int test_ioasids_limit_child(const char *root)
 	ids[2] = ioasid_alloc_one(fd);
 	if (ids[2] < 1)
 		goto cleanup;
-	if (check_long(child, "ioasids.current", 3))
+	if (check_value(child, "ioasids.current", 3))
 		goto cleanup;
-	if (check_long(parent, "ioasids.current", 3))
+	if (check_value(parent, "ioasids.current", 3))
 		goto cleanup;
 
 	/* Without a limit of its own, the child stops at the parent's. */
@@ -484,19 +389,19 @@ static int test_ioasids_limit_child(const char *root)
 		goto cleanup;
 	if (ioasid_alloc_n(fd, ids + 3, 2))
 		goto cleanup;
-	if (expect_err(ioasid_alloc_one(fd), EBUSY))
+	if (expect_errno(ioasid_alloc_one(fd), EBUSY))
 		goto cleanup;
-	if (check_long(child, "ioasids.current", 5))
+	if (check_value(child, "ioasids.current", 5))
 		goto cleanup;
-	if (check_long(parent, "ioasids.current", 5))
+	if (check_value(parent, "ioasids.current", 5))
 		goto cleanup;
-	if (check_events(child, "ioasids.events.local", 1))
+	if (check_events(child, "ioasids.events.local", 1, 0))
 		goto cleanup;
-	if (check_events(child, "ioasids.events", 1))
+	if (check_events(child, "ioasids.events", 1, 0))
 		goto cleanup;
-	if (check_events(parent, "ioasids.events.local", 1))
+	if (check_events(parent, "ioasids.events.local", 1, 0))
 		goto cleanup;
-	if (check_events(parent, "ioasids.events", 2))
+	if (check_events(parent, "ioasids.events", 2, 0))
 		goto cleanup;
 
 	ret = KSFT_PASS;
@@ -504,10 +409,8 @@ static int test_ioasids_limit_child(const char *root)
 cleanup:
 	close_fd(&fd);
 	cg_enter_current(root);
-	cg_destroy(child);
-	cg_destroy(parent);
-	free(child);
-	free(parent);
+	test_cg_remove(child);
+	test_cg_remove(parent);
 	return ret;
 }
 
@@ -522,16 +425,10 @@ static int test_ioasids_events(const char *root)
 	int ret = KSFT_FAIL, fd = -1;
 	long id;
 
-	grand = cg_name(root, "ioasids_grand");
-	parent = cg_name(grand, "ioasids_parent");
-	child = cg_name(parent, "ioasids_child");
+	grand = test_cg_create(root, "ioasids_grand", true);
+	parent = test_cg_create(grand, "ioasids_parent", true);
+	child = test_cg_create(parent, "ioasids_child", false);
 	if (!grand || !parent || !child)
-		goto cleanup;
-	if (cg_create_parent(grand))
-		goto cleanup;
-	if (cg_create_parent(parent))
-		goto cleanup;
-	if (cg_create(child))
 		goto cleanup;
 	if (cg_write(parent, "ioasids.max", "1"))
 		goto cleanup;
@@ -545,30 +442,30 @@ static int test_ioasids_events(const char *root)
 	if (id < 1)
 		goto cleanup;
 	/* A successful charge is no event. */
-	if (check_events(parent, "ioasids.events", 0))
+	if (check_events(parent, "ioasids.events", 0, 0))
 		goto cleanup;
-	if (expect_err(ioasid_alloc_one(fd), EBUSY))
+	if (expect_errno(ioasid_alloc_one(fd), EBUSY))
 		goto cleanup;
-	if (expect_err(ioasid_alloc_one(fd), EBUSY))
+	if (expect_errno(ioasid_alloc_one(fd), EBUSY))
 		goto cleanup;
 
-	if (check_events(child, "ioasids.events", 0))
+	if (check_events(child, "ioasids.events", 0, 0))
 		goto cleanup;
-	if (check_events(child, "ioasids.events.local", 0))
+	if (check_events(child, "ioasids.events.local", 0, 0))
 		goto cleanup;
-	if (check_events(parent, "ioasids.events", 2))
+	if (check_events(parent, "ioasids.events", 2, 0))
 		goto cleanup;
-	if (check_events(parent, "ioasids.events.local", 2))
+	if (check_events(parent, "ioasids.events.local", 2, 0))
 		goto cleanup;
-	if (check_events(grand, "ioasids.events", 2))
+	if (check_events(grand, "ioasids.events", 2, 0))
 		goto cleanup;
-	if (check_events(grand, "ioasids.events.local", 0))
+	if (check_events(grand, "ioasids.events.local", 0, 0))
 		goto cleanup;
-	if (check_long(child, "ioasids.current", 1))
+	if (check_value(child, "ioasids.current", 1))
 		goto cleanup;
-	if (check_long(parent, "ioasids.current", 1))
+	if (check_value(parent, "ioasids.current", 1))
 		goto cleanup;
-	if (check_long(grand, "ioasids.current", 1))
+	if (check_value(grand, "ioasids.current", 1))
 		goto cleanup;
 
 	ret = KSFT_PASS;
@@ -576,12 +473,9 @@ static int test_ioasids_events(const char *root)
 cleanup:
 	close_fd(&fd);
 	cg_enter_current(root);
-	cg_destroy(child);
-	cg_destroy(parent);
-	cg_destroy(grand);
-	free(child);
-	free(parent);
-	free(grand);
+	test_cg_remove(child);
+	test_cg_remove(parent);
+	test_cg_remove(grand);
 	return ret;
 }
 
@@ -597,13 +491,9 @@ static int test_ioasids_events_poll(const char *root)
 	char buf[64], got[64];
 	pid_t pid = -1;
 
-	parent = cg_name(root, "ioasids_parent");
-	child = cg_name(parent, "ioasids_child");
+	parent = test_cg_create(root, "ioasids_parent", true);
+	child = test_cg_create(parent, "ioasids_child", false);
 	if (!parent || !child)
-		goto cleanup;
-	if (cg_create_parent(parent))
-		goto cleanup;
-	if (cg_create(child))
 		goto cleanup;
 	if (cg_write(parent, "ioasids.max", "1"))
 		goto cleanup;
@@ -665,17 +555,12 @@ static int test_ioasids_events_poll(const char *root)
 	ret = KSFT_PASS;
 
 cleanup:
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-	}
+	kill_child(&pid);
 	close_fd(&efd);
 	close_fd(&fd);
 	cg_enter_current(root);
-	cg_destroy(child);
-	cg_destroy(parent);
-	free(child);
-	free(parent);
+	test_cg_remove(child);
+	test_cg_remove(parent);
 	return ret;
 }
 
@@ -694,13 +579,9 @@ static int test_ioasids_events_inotify(const char *root)
 	char path[PATH_MAX];
 	int wds[4];
 
-	parent = cg_name(root, "ioasids_parent");
-	child = cg_name(parent, "ioasids_child");
+	parent = test_cg_create(root, "ioasids_parent", true);
+	child = test_cg_create(parent, "ioasids_child", false);
 	if (!parent || !child)
-		goto cleanup;
-	if (cg_create_parent(parent))
-		goto cleanup;
-	if (cg_create(child))
 		goto cleanup;
 	if (cg_write(parent, "ioasids.max", "1"))
 		goto cleanup;
@@ -730,7 +611,7 @@ static int test_ioasids_events_inotify(const char *root)
 		goto cleanup;
 	}
 
-	if (expect_err(ioasid_alloc_one(fd), EBUSY))
+	if (expect_errno(ioasid_alloc_one(fd), EBUSY))
 		goto cleanup;
 	seen = inotify_collect(ifd, wds, 4, 0x3, NOTIFY_TIMEOUT_MS);
 	if (seen < 0)
@@ -751,10 +632,8 @@ cleanup:
 	close_fd(&ifd);
 	close_fd(&fd);
 	cg_enter_current(root);
-	cg_destroy(child);
-	cg_destroy(parent);
-	free(child);
-	free(parent);
+	test_cg_remove(child);
+	test_cg_remove(parent);
 	return ret;
 }
 
@@ -765,12 +644,8 @@ static int test_ioasids_peak(const char *root)
 	long ids[5];
 	char *cg;
 
-	cg = cg_name(root, "ioasids_test");
+	cg = test_cg_enter(root, "ioasids_test");
 	if (!cg)
-		goto cleanup;
-	if (cg_create(cg))
-		goto cleanup;
-	if (cg_enter_current(cg))
 		goto cleanup;
 
 	fd = ioasid_open();
@@ -781,24 +656,22 @@ static int test_ioasids_peak(const char *root)
 	for (i = 0; i < 3; i++)
 		if (ioasid_free_one(fd, ids[i]))
 			goto cleanup;
-	if (check_long(cg, "ioasids.current", 2))
+	if (check_value(cg, "ioasids.current", 2))
 		goto cleanup;
-	if (check_long(cg, "ioasids.peak", 5))
+	if (check_value(cg, "ioasids.peak", 5))
 		goto cleanup;
 
 	close_fd(&fd);
-	if (check_long(cg, "ioasids.current", 0))
+	if (check_value(cg, "ioasids.current", 0))
 		goto cleanup;
-	if (check_long(cg, "ioasids.peak", 5))
+	if (check_value(cg, "ioasids.peak", 5))
 		goto cleanup;
 
 	ret = KSFT_PASS;
 
 cleanup:
 	close_fd(&fd);
-	cg_enter_current(root);
-	cg_destroy(cg);
-	free(cg);
+	test_cg_leave(root, cg);
 	return ret;
 }
 
@@ -812,12 +685,8 @@ static int test_ioasids_release_close(const char *root)
 	long ids[3], id;
 	char *cg;
 
-	cg = cg_name(root, "ioasids_test");
+	cg = test_cg_enter(root, "ioasids_test");
 	if (!cg)
-		goto cleanup;
-	if (cg_create(cg))
-		goto cleanup;
-	if (cg_enter_current(cg))
 		goto cleanup;
 
 	fd1 = ioasid_open();
@@ -829,32 +698,32 @@ static int test_ioasids_release_close(const char *root)
 	id = ioasid_alloc_one(fd2);
 	if (id < 1)
 		goto cleanup;
-	if (check_long(cg, "ioasids.current", 4))
+	if (check_value(cg, "ioasids.current", 4))
 		goto cleanup;
-	if (check_stat(cg, 4))
+	if (check_file_stat(cg, 4))
 		goto cleanup;
 
 	if (ioasid_free_one(fd1, ids[0]))
 		goto cleanup;
 	/* Freed twice, or through a file that does not hold it */
-	if (expect_err(ioasid_free_one(fd1, ids[0]), ENOENT))
+	if (expect_errno(ioasid_free_one(fd1, ids[0]), ENOENT))
 		goto cleanup;
-	if (expect_err(ioasid_free_one(fd1, id), ENOENT))
+	if (expect_errno(ioasid_free_one(fd1, id), ENOENT))
 		goto cleanup;
-	if (check_long(cg, "ioasids.current", 3))
+	if (check_value(cg, "ioasids.current", 3))
 		goto cleanup;
-	if (check_stat(cg, 3))
+	if (check_file_stat(cg, 3))
 		goto cleanup;
 
 	close_fd(&fd1);
-	if (check_long(cg, "ioasids.current", 1))
+	if (check_value(cg, "ioasids.current", 1))
 		goto cleanup;
-	if (check_stat(cg, 1))
+	if (check_file_stat(cg, 1))
 		goto cleanup;
 	close_fd(&fd2);
-	if (check_long(cg, "ioasids.current", 0))
+	if (check_value(cg, "ioasids.current", 0))
 		goto cleanup;
-	if (check_stat(cg, 0))
+	if (check_file_stat(cg, 0))
 		goto cleanup;
 
 	ret = KSFT_PASS;
@@ -862,88 +731,51 @@ static int test_ioasids_release_close(const char *root)
 cleanup:
 	close_fd(&fd1);
 	close_fd(&fd2);
-	cg_enter_current(root);
-	cg_destroy(cg);
-	free(cg);
+	test_cg_leave(root, cg);
 	return ret;
 }
 
-struct holder {
-	int pipe[2];
-	int nr;
-};
-
-/* In the cgroup: allocate, report to the test, wait to be killed. */
-static int run_holder(const char *cgroup, void *arg)
+/* In the holder: allocate 4 IOASIDs, in a file left open. */
+static int hold_ioasids(void *arg)
 {
-	struct holder *h = arg;
-	long ids[8];
-	char c = 'f';
+	long ids[4];
 	int fd;
 
-	(void)cgroup;
-	close(h->pipe[0]);
+	(void)arg;
 	fd = ioasid_open();
-	if (fd >= 0 && !ioasid_alloc_n(fd, ids, h->nr))
-		c = 'k';
-	if (write(h->pipe[1], &c, 1) != 1 || c != 'k')
-		return EXIT_FAILURE;
-	for (;;)
-		pause();
+	return fd < 0 ? -1 : ioasid_alloc_n(fd, ids, 4);
 }
 
 /* A killed process's IOASIDs are uncharged once it is reaped. */
 static int test_ioasids_release_kill(const char *root)
 {
-	struct holder h = { .pipe = { -1, -1 }, .nr = 4 };
-	int ret = KSFT_FAIL, status;
+	int ret = KSFT_FAIL;
 	pid_t pid = -1;
-	char c = 0;
 	char *cg;
 
-	cg = cg_name(root, "ioasids_test");
+	cg = test_cg_create(root, "ioasids_test", false);
 	if (!cg)
 		goto cleanup;
-	if (cg_create(cg))
-		goto cleanup;
-	if (pipe2(h.pipe, O_CLOEXEC))
-		goto cleanup;
-
-	fflush(NULL);
-	pid = cg_run_nowait(cg, run_holder, &h);
+	pid = holder_start(cg, hold_ioasids, NULL);
 	if (pid < 0)
 		goto cleanup;
-	close_fd(&h.pipe[1]);
-	if (read(h.pipe[0], &c, 1) != 1 || c != 'k')
+	if (check_value(cg, "ioasids.current", 4))
 		goto cleanup;
-	if (check_long(cg, "ioasids.current", 4))
-		goto cleanup;
-	if (check_stat(cg, 4))
+	if (check_file_stat(cg, 4))
 		goto cleanup;
 
-	if (kill(pid, SIGKILL))
+	if (holder_kill(&pid))
 		goto cleanup;
-	if (waitpid(pid, &status, 0) != pid)
+	if (wait_value(cg, "ioasids.current", 0, RELEASE_TIMEOUT_MS))
 		goto cleanup;
-	pid = -1;
-	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
-		goto cleanup;
-	if (wait_current(cg, 0))
-		goto cleanup;
-	if (check_stat(cg, 0))
+	if (check_file_stat(cg, 0))
 		goto cleanup;
 
 	ret = KSFT_PASS;
 
 cleanup:
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-	}
-	close_fd(&h.pipe[0]);
-	close_fd(&h.pipe[1]);
-	cg_destroy(cg);
-	free(cg);
+	kill_child(&pid);
+	test_cg_remove(cg);
 	return ret;
 }
 
@@ -956,14 +788,10 @@ static int test_ioasids_migration(const char *root)
 	char *parent = NULL, *cg_a = NULL, *cg_b = NULL;
 	int ret = KSFT_FAIL, fd_a = -1, fd_b = -1;
 
-	parent = cg_name(root, "ioasids_parent");
-	cg_a = cg_name(parent, "ioasids_a");
-	cg_b = cg_name(parent, "ioasids_b");
+	parent = test_cg_create(root, "ioasids_parent", true);
+	cg_a = test_cg_create(parent, "ioasids_a", false);
+	cg_b = test_cg_create(parent, "ioasids_b", false);
 	if (!parent || !cg_a || !cg_b)
-		goto cleanup;
-	if (cg_create_parent(parent))
-		goto cleanup;
-	if (cg_create(cg_a) || cg_create(cg_b))
 		goto cleanup;
 
 	if (cg_enter_current(cg_a))
@@ -976,17 +804,17 @@ static int test_ioasids_migration(const char *root)
 
 	if (cg_enter_current(cg_b))
 		goto cleanup;
-	if (check_long(cg_a, "ioasids.current", 1))
+	if (check_value(cg_a, "ioasids.current", 1))
 		goto cleanup;
-	if (check_long(cg_b, "ioasids.current", 0))
+	if (check_value(cg_b, "ioasids.current", 0))
 		goto cleanup;
 
 	/* The file still charges the cgroup that opened it. */
 	if (ioasid_alloc_one(fd_a) < 1)
 		goto cleanup;
-	if (check_long(cg_a, "ioasids.current", 2))
+	if (check_value(cg_a, "ioasids.current", 2))
 		goto cleanup;
-	if (check_long(cg_b, "ioasids.current", 0))
+	if (check_value(cg_b, "ioasids.current", 0))
 		goto cleanup;
 
 	/* A file opened after the move charges the new cgroup. */
@@ -995,22 +823,22 @@ static int test_ioasids_migration(const char *root)
 		goto cleanup;
 	if (ioasid_alloc_one(fd_b) < 1)
 		goto cleanup;
-	if (check_long(cg_a, "ioasids.current", 2))
+	if (check_value(cg_a, "ioasids.current", 2))
 		goto cleanup;
-	if (check_long(cg_b, "ioasids.current", 1))
+	if (check_value(cg_b, "ioasids.current", 1))
 		goto cleanup;
-	if (check_long(parent, "ioasids.current", 3))
+	if (check_value(parent, "ioasids.current", 3))
 		goto cleanup;
 
 	close_fd(&fd_a);
-	if (check_long(cg_a, "ioasids.current", 0))
+	if (check_value(cg_a, "ioasids.current", 0))
 		goto cleanup;
-	if (check_long(cg_b, "ioasids.current", 1))
+	if (check_value(cg_b, "ioasids.current", 1))
 		goto cleanup;
 	close_fd(&fd_b);
-	if (check_long(cg_b, "ioasids.current", 0))
+	if (check_value(cg_b, "ioasids.current", 0))
 		goto cleanup;
-	if (check_long(parent, "ioasids.current", 0))
+	if (check_value(parent, "ioasids.current", 0))
 		goto cleanup;
 
 	ret = KSFT_PASS;
@@ -1019,12 +847,9 @@ cleanup:
 	close_fd(&fd_a);
 	close_fd(&fd_b);
 	cg_enter_current(root);
-	cg_destroy(cg_b);
-	cg_destroy(cg_a);
-	cg_destroy(parent);
-	free(cg_b);
-	free(cg_a);
-	free(parent);
+	test_cg_remove(cg_b);
+	test_cg_remove(cg_a);
+	test_cg_remove(parent);
 	return ret;
 }
 
@@ -1038,14 +863,10 @@ static int test_ioasids_rmdir_charged(const char *root)
 	int ret = KSFT_FAIL, fd = -1;
 	long ids[2];
 
-	parent = cg_name(root, "ioasids_parent");
-	child = cg_name(parent, "ioasids_child");
-	sibling = cg_name(parent, "ioasids_sibling");
+	parent = test_cg_create(root, "ioasids_parent", true);
+	child = test_cg_create(parent, "ioasids_child", false);
+	sibling = test_cg_create(parent, "ioasids_sibling", false);
 	if (!parent || !child || !sibling)
-		goto cleanup;
-	if (cg_create_parent(parent))
-		goto cleanup;
-	if (cg_create(child) || cg_create(sibling))
 		goto cleanup;
 
 	if (cg_enter_current(child))
@@ -1063,25 +884,25 @@ static int test_ioasids_rmdir_charged(const char *root)
 		ksft_perror("rmdir of a charged cgroup");
 		goto cleanup;
 	}
-	if (check_long(parent, "ioasids.current", 2))
+	if (check_value(parent, "ioasids.current", 2))
 		goto cleanup;
-	if (check_stat(parent, 2))
+	if (check_file_stat(parent, 2))
 		goto cleanup;
-	if (check_long(sibling, "ioasids.current", 0))
+	if (check_value(sibling, "ioasids.current", 0))
 		goto cleanup;
 
 	/* The removed cgroup's file still frees. */
 	if (ioasid_free_one(fd, ids[0]))
 		goto cleanup;
-	if (check_long(parent, "ioasids.current", 1))
+	if (check_value(parent, "ioasids.current", 1))
 		goto cleanup;
 
 	close_fd(&fd);
-	if (check_long(parent, "ioasids.current", 0))
+	if (check_value(parent, "ioasids.current", 0))
 		goto cleanup;
-	if (check_stat(parent, 0))
+	if (check_file_stat(parent, 0))
 		goto cleanup;
-	if (check_long(parent, "ioasids.peak", 2))
+	if (check_value(parent, "ioasids.peak", 2))
 		goto cleanup;
 
 	ret = KSFT_PASS;
@@ -1089,22 +910,16 @@ static int test_ioasids_rmdir_charged(const char *root)
 cleanup:
 	close_fd(&fd);
 	cg_enter_current(root);
-	cg_destroy(sibling);
-	cg_destroy(child);
-	cg_destroy(parent);
-	free(sibling);
-	free(child);
-	free(parent);
+	test_cg_remove(sibling);
+	test_cg_remove(child);
+	test_cg_remove(parent);
 	return ret;
 }
 
 /* Invalid writes to ioasids.max fail and leave it unchanged. */
 static int test_ioasids_max_invalid(const char *root)
 {
-	static const struct {
-		const char *buf;
-		int err;
-	} bad[] = {
+	static const struct bad_write bad[] = {
 		{ "\n", EINVAL },
 		{ " ", EINVAL },
 		{ "-1", EINVAL },
@@ -1120,39 +935,22 @@ static int test_ioasids_max_invalid(const char *root)
 		{ "18446744073709551616", ERANGE },
 		{ "9223372036854775807", ERANGE },
 	};
-	int ret = KSFT_FAIL, err;
+	int ret = KSFT_FAIL;
 	char *cg;
-	size_t i;
 
-	cg = cg_name(root, "ioasids_test");
+	cg = test_cg_create(root, "ioasids_test", false);
 	if (!cg)
-		goto cleanup;
-	if (cg_create(cg))
 		goto cleanup;
 	if (cg_write(cg, "ioasids.max", "5"))
 		goto cleanup;
 
-	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		err = cg_write(cg, "ioasids.max", (char *)bad[i].buf);
-		if (err != -bad[i].err) {
-			ksft_print_msg("writing \"%s\": %d, expected -%d\n",
-				       bad[i].buf, err, bad[i].err);
-			goto cleanup;
-		}
-		if (check_exact(cg, "ioasids.max", "5\n"))
-			goto cleanup;
-	}
-
-	/* cgroup core ignores an empty write; it must change nothing. */
-	cg_write(cg, "ioasids.max", "");
-	if (check_exact(cg, "ioasids.max", "5\n"))
+	if (check_bad_writes(cg, "ioasids.max", bad, ARRAY_SIZE(bad), "5\n"))
 		goto cleanup;
 
 	ret = KSFT_PASS;
 
 cleanup:
-	cg_destroy(cg);
-	free(cg);
+	test_cg_remove(cg);
 	return ret;
 }
 
@@ -1164,10 +962,8 @@ static int test_ioasids_max_valid(const char *root)
 	char expected[32];
 	char *cg;
 
-	cg = cg_name(root, "ioasids_test");
+	cg = test_cg_create(root, "ioasids_test", false);
 	if (!cg)
-		goto cleanup;
-	if (cg_create(cg))
 		goto cleanup;
 
 	if (cg_write(cg, "ioasids.max", "7\n"))
@@ -1197,22 +993,20 @@ static int test_ioasids_max_valid(const char *root)
 	fd = ioasid_open();
 	if (fd < 0)
 		goto cleanup;
-	if (expect_err(ioasid_alloc_one(fd), EBUSY))
+	if (expect_errno(ioasid_alloc_one(fd), EBUSY))
 		goto cleanup;
-	if (check_long(cg, "ioasids.current", 0))
+	if (check_value(cg, "ioasids.current", 0))
 		goto cleanup;
-	if (check_long(cg, "ioasids.peak", 0))
+	if (check_value(cg, "ioasids.peak", 0))
 		goto cleanup;
-	if (check_events(cg, "ioasids.events.local", 1))
+	if (check_events(cg, "ioasids.events.local", 1, 0))
 		goto cleanup;
 
 	ret = KSFT_PASS;
 
 cleanup:
 	close_fd(&fd);
-	cg_enter_current(root);
-	cg_destroy(cg);
-	free(cg);
+	test_cg_leave(root, cg);
 	return ret;
 }
 
@@ -1226,12 +1020,8 @@ static int test_ioasids_max_below_current(const char *root)
 	long ids[3];
 	char *cg;
 
-	cg = cg_name(root, "ioasids_test");
+	cg = test_cg_enter(root, "ioasids_test");
 	if (!cg)
-		goto cleanup;
-	if (cg_create(cg))
-		goto cleanup;
-	if (cg_enter_current(cg))
 		goto cleanup;
 	fd = ioasid_open();
 	if (fd < 0)
@@ -1243,37 +1033,35 @@ static int test_ioasids_max_below_current(const char *root)
 		goto cleanup;
 	if (check_exact(cg, "ioasids.max", "1\n"))
 		goto cleanup;
-	if (check_long(cg, "ioasids.current", 3))
+	if (check_value(cg, "ioasids.current", 3))
 		goto cleanup;
-	if (expect_err(ioasid_alloc_one(fd), EBUSY))
+	if (expect_errno(ioasid_alloc_one(fd), EBUSY))
 		goto cleanup;
-	if (check_long(cg, "ioasids.current", 3))
+	if (check_value(cg, "ioasids.current", 3))
 		goto cleanup;
 
 	if (ioasid_free_one(fd, ids[0]) || ioasid_free_one(fd, ids[1]))
 		goto cleanup;
-	if (expect_err(ioasid_alloc_one(fd), EBUSY))
+	if (expect_errno(ioasid_alloc_one(fd), EBUSY))
 		goto cleanup;
 	if (ioasid_free_one(fd, ids[2]))
 		goto cleanup;
-	if (check_long(cg, "ioasids.current", 0))
+	if (check_value(cg, "ioasids.current", 0))
 		goto cleanup;
 	if (ioasid_alloc_one(fd) < 1)
 		goto cleanup;
-	if (expect_err(ioasid_alloc_one(fd), EBUSY))
+	if (expect_errno(ioasid_alloc_one(fd), EBUSY))
 		goto cleanup;
-	if (check_long(cg, "ioasids.current", 1))
+	if (check_value(cg, "ioasids.current", 1))
 		goto cleanup;
-	if (check_events(cg, "ioasids.events.local", 3))
+	if (check_events(cg, "ioasids.events.local", 3, 0))
 		goto cleanup;
 
 	ret = KSFT_PASS;
 
 cleanup:
 	close_fd(&fd);
-	cg_enter_current(root);
-	cg_destroy(cg);
-	free(cg);
+	test_cg_leave(root, cg);
 	return ret;
 }
 
@@ -1288,10 +1076,8 @@ static int test_ioasids_quota(const char *root)
 	long ids[2];
 	char *cg;
 
-	cg = cg_name(root, "ioasids_test");
+	cg = test_cg_create(root, "ioasids_test", false);
 	if (!cg)
-		goto cleanup;
-	if (cg_create(cg))
 		goto cleanup;
 	if (cg_write(cg, "ioasids.max", "10"))
 		goto cleanup;
@@ -1305,11 +1091,11 @@ static int test_ioasids_quota(const char *root)
 		goto cleanup;
 	if (ioasid_alloc_n(fd, ids, 2))
 		goto cleanup;
-	if (expect_err(ioasid_alloc_one(fd), EDQUOT))
+	if (expect_errno(ioasid_alloc_one(fd), EDQUOT))
 		goto cleanup;
-	if (check_long(cg, "ioasids.current", 2))
+	if (check_value(cg, "ioasids.current", 2))
 		goto cleanup;
-	if (check_events(cg, "ioasids.events.local", 0))
+	if (check_events(cg, "ioasids.events.local", 0, 0))
 		goto cleanup;
 	if (ioasid_get_info(fd, &info))
 		goto cleanup;
@@ -1321,28 +1107,26 @@ static int test_ioasids_quota(const char *root)
 		goto cleanup;
 	if (ioasid_set_quota(fd, 3))
 		goto cleanup;
-	if (expect_err(ioasid_alloc_one(fd), EBUSY))
+	if (expect_errno(ioasid_alloc_one(fd), EBUSY))
 		goto cleanup;
-	if (check_events(cg, "ioasids.events.local", 1))
+	if (check_events(cg, "ioasids.events.local", 1, 0))
 		goto cleanup;
 
 	/* Both exhausted: the quota is checked first. */
 	if (ioasid_set_quota(fd, 1))
 		goto cleanup;
-	if (expect_err(ioasid_alloc_one(fd), EDQUOT))
+	if (expect_errno(ioasid_alloc_one(fd), EDQUOT))
 		goto cleanup;
-	if (check_events(cg, "ioasids.events.local", 1))
+	if (check_events(cg, "ioasids.events.local", 1, 0))
 		goto cleanup;
-	if (check_long(cg, "ioasids.current", 2))
+	if (check_value(cg, "ioasids.current", 2))
 		goto cleanup;
 
 	ret = KSFT_PASS;
 
 cleanup:
 	close_fd(&fd);
-	cg_enter_current(root);
-	cg_destroy(cg);
-	free(cg);
+	test_cg_leave(root, cg);
 	return ret;
 }
 
@@ -1353,12 +1137,8 @@ static int test_ioasids_enospc(const char *root)
 	char *cg;
 	long id;
 
-	cg = cg_name(root, "ioasids_test");
+	cg = test_cg_enter(root, "ioasids_test");
 	if (!cg)
-		goto cleanup;
-	if (cg_create(cg))
-		goto cleanup;
-	if (cg_enter_current(cg))
 		goto cleanup;
 	fd = ioasid_open();
 	if (fd < 0)
@@ -1368,31 +1148,29 @@ static int test_ioasids_enospc(const char *root)
 	if (id < 1)
 		goto cleanup;
 	/* The only IOASID in the range is the one this file holds. */
-	if (expect_err(ioasid_alloc_range(fd, IOASID_ALLOC_RANGE, id, id),
-		       ENOSPC))
+	if (expect_errno(ioasid_alloc_range(fd, IOASID_ALLOC_RANGE, id, id),
+			 ENOSPC))
 		goto cleanup;
 	/* IOASID 0 is never allocated. */
-	if (expect_err(ioasid_alloc_range(fd, IOASID_ALLOC_RANGE, 0, 0),
-		       EINVAL))
+	if (expect_errno(ioasid_alloc_range(fd, IOASID_ALLOC_RANGE, 0, 0),
+			 EINVAL))
 		goto cleanup;
-	if (check_long(cg, "ioasids.current", 1))
+	if (check_value(cg, "ioasids.current", 1))
 		goto cleanup;
-	if (check_stat(cg, 1))
+	if (check_file_stat(cg, 1))
 		goto cleanup;
-	if (check_events(cg, "ioasids.events.local", 0))
+	if (check_events(cg, "ioasids.events.local", 0, 0))
 		goto cleanup;
 
 	close_fd(&fd);
-	if (check_long(cg, "ioasids.current", 0))
+	if (check_value(cg, "ioasids.current", 0))
 		goto cleanup;
 
 	ret = KSFT_PASS;
 
 cleanup:
 	close_fd(&fd);
-	cg_enter_current(root);
-	cg_destroy(cg);
-	free(cg);
+	test_cg_leave(root, cg);
 	return ret;
 }
 
@@ -1403,14 +1181,10 @@ static int test_ioasids_stat(const char *root)
 	int ret = KSFT_FAIL, fd1 = -1, fd2 = -1;
 	long ids[3];
 
-	parent = cg_name(root, "ioasids_parent");
-	child1 = cg_name(parent, "ioasids_child1");
-	child2 = cg_name(parent, "ioasids_child2");
+	parent = test_cg_create(root, "ioasids_parent", true);
+	child1 = test_cg_create(parent, "ioasids_child1", false);
+	child2 = test_cg_create(parent, "ioasids_child2", false);
 	if (!parent || !child1 || !child2)
-		goto cleanup;
-	if (cg_create_parent(parent))
-		goto cleanup;
-	if (cg_create(child1) || cg_create(child2))
 		goto cleanup;
 
 	if (cg_enter_current(child1))
@@ -1428,25 +1202,25 @@ static int test_ioasids_stat(const char *root)
 	if (ioasid_alloc_n(fd2, ids, 3))
 		goto cleanup;
 
-	if (check_stat(child1, 2))
+	if (check_file_stat(child1, 2))
 		goto cleanup;
-	if (check_stat(child2, 3))
+	if (check_file_stat(child2, 3))
 		goto cleanup;
-	if (check_stat(parent, 5))
+	if (check_file_stat(parent, 5))
 		goto cleanup;
-	if (check_long(parent, "ioasids.current", 5))
+	if (check_value(parent, "ioasids.current", 5))
 		goto cleanup;
 
 	if (ioasid_free_one(fd2, ids[0]))
 		goto cleanup;
-	if (check_stat(child2, 2))
+	if (check_file_stat(child2, 2))
 		goto cleanup;
-	if (check_stat(parent, 4))
+	if (check_file_stat(parent, 4))
 		goto cleanup;
 	close_fd(&fd1);
-	if (check_stat(child1, 0))
+	if (check_file_stat(child1, 0))
 		goto cleanup;
-	if (check_stat(parent, 2))
+	if (check_file_stat(parent, 2))
 		goto cleanup;
 
 	ret = KSFT_PASS;
@@ -1455,12 +1229,9 @@ cleanup:
 	close_fd(&fd1);
 	close_fd(&fd2);
 	cg_enter_current(root);
-	cg_destroy(child2);
-	cg_destroy(child1);
-	cg_destroy(parent);
-	free(child2);
-	free(child1);
-	free(parent);
+	test_cg_remove(child2);
+	test_cg_remove(child1);
+	test_cg_remove(parent);
 	return ret;
 }
 
@@ -1515,49 +1286,34 @@ cleanup:
 	return ret;
 }
 
-#define T(x) { x, #x }
-static struct ioasids_test {
-	int (*fn)(const char *root);
-	const char *name;
-} tests[] = {
-	T(test_ioasids_default),
-	T(test_ioasids_limit_parent),
-	T(test_ioasids_limit_child),
-	T(test_ioasids_events),
-	T(test_ioasids_events_poll),
-	T(test_ioasids_events_inotify),
-	T(test_ioasids_peak),
-	T(test_ioasids_release_close),
-	T(test_ioasids_release_kill),
-	T(test_ioasids_migration),
-	T(test_ioasids_rmdir_charged),
-	T(test_ioasids_max_invalid),
-	T(test_ioasids_max_valid),
-	T(test_ioasids_max_below_current),
-	T(test_ioasids_quota),
-	T(test_ioasids_enospc),
-	T(test_ioasids_stat),
-	T(test_ioasids_root_files),
+static const struct ioasids_test tests[] = {
+	IOASIDS_TEST(test_ioasids_default),
+	IOASIDS_TEST(test_ioasids_limit_parent),
+	IOASIDS_TEST(test_ioasids_limit_child),
+	IOASIDS_TEST(test_ioasids_events),
+	IOASIDS_TEST(test_ioasids_events_poll),
+	IOASIDS_TEST(test_ioasids_events_inotify),
+	IOASIDS_TEST(test_ioasids_peak),
+	IOASIDS_TEST(test_ioasids_release_close),
+	IOASIDS_TEST(test_ioasids_release_kill),
+	IOASIDS_TEST(test_ioasids_migration),
+	IOASIDS_TEST(test_ioasids_rmdir_charged),
+	IOASIDS_TEST(test_ioasids_max_invalid),
+	IOASIDS_TEST(test_ioasids_max_valid),
+	IOASIDS_TEST(test_ioasids_max_below_current),
+	IOASIDS_TEST(test_ioasids_quota),
+	IOASIDS_TEST(test_ioasids_enospc),
+	IOASIDS_TEST(test_ioasids_stat),
+	IOASIDS_TEST(test_ioasids_root_files),
 };
-
-#undef T
 
 int main(void)
 {
 	char root[PATH_MAX];
-	size_t i;
 	int fd;
 
 	ksft_print_header();
-	if (cg_find_unified_root(root, sizeof(root), NULL))
-		ksft_exit_skip("cgroup v2 isn't mounted\n");
-
-	if (cg_read_strstr(root, "cgroup.controllers", "ioasids"))
-		ksft_exit_skip("ioasids controller isn't available\n");
-
-	if (cg_read_strstr(root, "cgroup.subtree_control", "ioasids"))
-		if (cg_write(root, "cgroup.subtree_control", "+ioasids"))
-			ksft_exit_skip("Failed to set ioasids controller\n");
+	ioasids_find_root(root, sizeof(root));
 
 	fd = ioasid_open();
 	if (fd < 0)
@@ -1565,20 +1321,7 @@ int main(void)
 			       strerror(errno));
 	close(fd);
 
-	ksft_set_plan(ARRAY_SIZE(tests));
-	for (i = 0; i < ARRAY_SIZE(tests); i++) {
-		switch (tests[i].fn(root)) {
-		case KSFT_PASS:
-			ksft_test_result_pass("%s\n", tests[i].name);
-			break;
-		case KSFT_SKIP:
-			ksft_test_result_skip("%s\n", tests[i].name);
-			break;
-		default:
-			ksft_test_result_fail("%s\n", tests[i].name);
-			break;
-		}
-	}
+	ioasids_run_tests(tests, ARRAY_SIZE(tests), root);
 
 	ksft_finished();
 }

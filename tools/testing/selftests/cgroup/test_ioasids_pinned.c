@@ -13,21 +13,18 @@
 #define _GNU_SOURCE
 
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../kselftest.h"
 #include "cgroup_util.h"
+#include "ioasids_util.h"
 #include "vfio_util.h"
 
 /* How long to wait for an uncharge that happens on release */
@@ -35,65 +32,11 @@
 
 static long page_size;
 
-/* Copy @s to @out, with its newlines shown as '|', for messages. */
-static const char *flat(const char *s, char *out, size_t len)
-{
-	size_t i;
-
-	for (i = 0; s[i] && i + 1 < len; i++)
-		out[i] = s[i] == '\n' ? '|' : s[i];
-	out[i] = '\0';
-	return out;
-}
-
-/* Returns 0 if the whole content of @control of @cgroup is @expected. */
-static int check_exact(const char *cgroup, const char *control,
-		       const char *expected)
-{
-	char buf[PAGE_SIZE], got[256], want[256];
-
-	if (cg_read(cgroup, control, buf, sizeof(buf))) {
-		ksft_print_msg("%s/%s: cannot read\n", cgroup, control);
-		return -1;
-	}
-	if (strcmp(buf, expected)) {
-		ksft_print_msg("%s/%s: \"%s\", expected \"%s\"\n", cgroup,
-			       control, flat(buf, got, sizeof(got)),
-			       flat(expected, want, sizeof(want)));
-		return -1;
-	}
-	return 0;
-}
-
-static int check_bytes(const char *cgroup, const char *control,
-		       long long val)
-{
-	char expected[32];
-
-	snprintf(expected, sizeof(expected), "%lld\n", val);
-	return check_exact(cgroup, control, expected);
-}
-
-/* Returns the value of a single value file, or -1. */
-static long long read_bytes(const char *cgroup, const char *control)
-{
-	char buf[64], *end;
-	long long val;
-
-	if (cg_read(cgroup, control, buf, sizeof(buf)))
-		return -1;
-	errno = 0;
-	val = strtoll(buf, &end, 10);
-	if (errno || end == buf || *end != '\n')
-		return -1;
-	return val;
-}
-
 /* Returns 0 if @control of @cgroup reads a value in [0, @max]. */
 static int check_at_most(const char *cgroup, const char *control,
 			 long long max)
 {
-	long long val = read_bytes(cgroup, control);
+	long long val = read_value(cgroup, control);
 
 	if (val < 0 || val > max) {
 		ksft_print_msg("%s/%s: %lld, expected at most %lld\n", cgroup,
@@ -103,74 +46,11 @@ static int check_at_most(const char *cgroup, const char *control,
 	return 0;
 }
 
-/* The failures on ioasids.max (IOASIDs) and on ioasids.pinned.max */
-static int check_events(const char *cgroup, const char *control,
-			long nr_max, long nr_pinned)
-{
-	char expected[64];
-
-	snprintf(expected, sizeof(expected), "max %ld\npinned.max %ld\n",
-		 nr_max, nr_pinned);
-	return check_exact(cgroup, control, expected);
-}
-
 /* No IOASID charges the test cgroups, only pinned memory. */
-static int check_stat(const char *cgroup, long long vfio, long long iommufd)
+static int check_pinned_stat(const char *cgroup, long long vfio,
+			     long long iommufd)
 {
-	char expected[128];
-
-	snprintf(expected, sizeof(expected),
-		 "kernel 0\nsva 0\nfile 0\npinned_vfio %lld\npinned_iommufd %lld\n",
-		 vfio, iommufd);
-	return check_exact(cgroup, "ioasids.stat", expected);
-}
-
-/* Wait for ioasids.pinned.current of @cgroup to read @val. */
-static int wait_pinned(const char *cgroup, long long val)
-{
-	int i;
-
-	for (i = 0; i < RELEASE_TIMEOUT_MS / 10; i++) {
-		if (read_bytes(cgroup, "ioasids.pinned.current") == val)
-			return 0;
-		usleep(10000);
-	}
-	return check_bytes(cgroup, "ioasids.pinned.current", val);
-}
-
-static bool cg_has_file(const char *cgroup, const char *control)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", cgroup, control);
-	return !access(path, F_OK);
-}
-
-/* Create @parent with the ioasids controller enabled for its children. */
-static int cg_create_parent(const char *parent)
-{
-	if (cg_create(parent))
-		return -1;
-	return cg_write(parent, "cgroup.subtree_control", "+ioasids");
-}
-
-/* Returns 0 if @ret, 0 or -errno, is 0. */
-static int expect_ok(int ret, const char *what)
-{
-	if (!ret)
-		return 0;
-	ksft_print_msg("%s: %s\n", what, strerror(-ret));
-	return -1;
-}
-
-/* Returns 0 if @ret, 0 or -errno, is -@err. */
-static int expect_err(int ret, int err, const char *what)
-{
-	if (ret == -err)
-		return 0;
-	ksft_print_msg("%s: %s, expected %s\n", what,
-		       ret ? strerror(-ret) : "success", strerror(err));
-	return -1;
+	return check_stat(cgroup, 0, 0, vfio, iommufd);
 }
 
 /* Returns 0 if @ret, from an unmap, is @len bytes unmapped. */
@@ -186,6 +66,91 @@ static int expect_unmapped(long long ret, long long len, const char *what)
 	return -1;
 }
 
+/* What a test pins memory through */
+enum pin_kind {
+	PIN_TYPE1,
+	/* As root, with CAP_IPC_LOCK: no accounting but the cgroup's */
+	PIN_IOMMUFD,
+	/* Without CAP_IPC_LOCK, accounted to the mm's locked_vm too */
+	PIN_IOMMUFD_MM,
+};
+
+/* A VFIO type1 container, or a VFIO device file bound to iommufd */
+struct pinner {
+	enum pin_kind kind;
+	struct type1 t;
+	struct iommufd f;
+	/* The map and unmap ioctls, for messages */
+	const char *map, *unmap;
+};
+
+static void pinner_init(struct pinner *p, enum pin_kind kind)
+{
+	*p = (struct pinner) {
+		.kind = kind,
+		.t = { .container = -1, .group = -1 },
+		.f = { .iommufd = -1, .dev = -1 },
+		.map = kind == PIN_TYPE1 ? "VFIO_IOMMU_MAP_DMA" :
+					   "IOMMU_IOAS_MAP",
+		.unmap = kind == PIN_TYPE1 ? "VFIO_IOMMU_UNMAP_DMA" :
+					     "IOMMU_IOAS_UNMAP",
+	};
+}
+
+/* Whether the kernel lacks what @kind needs: a VFIO device file */
+static bool pin_skip(enum pin_kind kind)
+{
+	return kind != PIN_TYPE1 && !edu_cdev_path[0];
+}
+
+static int pinner_open(struct pinner *p)
+{
+	if (p->kind == PIN_TYPE1)
+		return type1_open(&p->t);
+	p->f.rlimit_mm = p->kind == PIN_IOMMUFD_MM;
+	return iommufd_open(&p->f);
+}
+
+static void pinner_close(struct pinner *p)
+{
+	type1_close(&p->t);
+	iommufd_close(&p->f);
+}
+
+/* Returns 0, or -errno. */
+static int pinner_map(struct pinner *p, __u64 iova, void *buf, size_t len)
+{
+	if (p->kind == PIN_TYPE1)
+		return type1_map(p->t.container, iova, buf, len);
+	return iommufd_map(&p->f, iova, buf, len);
+}
+
+/* Returns the bytes unmapped, or -errno. */
+static long long pinner_unmap(struct pinner *p, __u64 iova, size_t len)
+{
+	if (p->kind == PIN_TYPE1)
+		return type1_unmap(p->t.container, iova, len);
+	return iommufd_unmap(&p->f, iova, len);
+}
+
+/* ioasids.stat of @cgroup counts @bytes pinned through @p. */
+static int check_pinner_stat(const struct pinner *p, const char *cgroup,
+			     long long bytes)
+{
+	if (p->kind == PIN_TYPE1)
+		return check_pinned_stat(cgroup, bytes, 0);
+	return check_pinned_stat(cgroup, 0, bytes);
+}
+
+/* "@ioctl@suffix", for a message */
+static const char *what(const char *ioctl, const char *suffix)
+{
+	static char buf[128];
+
+	snprintf(buf, sizeof(buf), "%s%s", ioctl, suffix);
+	return buf;
+}
+
 /*
  * A new cgroup has no limit on pinned memory and nothing pinned; the root
  * counts pinned memory but has no limit.
@@ -195,25 +160,21 @@ static int test_pinned_defaults(const char *root)
 	int ret = KSFT_FAIL;
 	char *cg;
 
-	cg = cg_name(root, "ioasids_pinned_test");
+	cg = test_cg_enter(root, "ioasids_pinned_test");
 	if (!cg)
-		goto cleanup;
-	if (cg_create(cg))
-		goto cleanup;
-	if (cg_enter_current(cg))
 		goto cleanup;
 
 	if (check_exact(cg, "ioasids.pinned.max", "max\n"))
 		goto cleanup;
-	if (check_bytes(cg, "ioasids.pinned.current", 0))
+	if (check_value(cg, "ioasids.pinned.current", 0))
 		goto cleanup;
-	if (check_bytes(cg, "ioasids.pinned.peak", 0))
+	if (check_value(cg, "ioasids.pinned.peak", 0))
 		goto cleanup;
 	if (check_events(cg, "ioasids.events", 0, 0))
 		goto cleanup;
 	if (check_events(cg, "ioasids.events.local", 0, 0))
 		goto cleanup;
-	if (check_stat(cg, 0, 0))
+	if (check_pinned_stat(cg, 0, 0))
 		goto cleanup;
 	if (cg_has_file(root, "ioasids.pinned.max"))
 		goto cleanup;
@@ -224,9 +185,7 @@ static int test_pinned_defaults(const char *root)
 	ret = KSFT_PASS;
 
 cleanup:
-	cg_enter_current(root);
-	cg_destroy(cg);
-	free(cg);
+	test_cg_leave(root, cg);
 	return ret;
 }
 
@@ -236,10 +195,7 @@ cleanup:
  */
 static int test_pinned_max_invalid(const char *root)
 {
-	static const struct {
-		const char *buf;
-		int err;
-	} bad[] = {
+	static const struct bad_write bad[] = {
 		{ "\n", EINVAL },
 		{ " ", EINVAL },
 		{ "-1", EINVAL },
@@ -279,34 +235,17 @@ static int test_pinned_max_invalid(const char *root)
 	long long bytes;
 	size_t i;
 	char *cg;
-	int err;
 
-	cg = cg_name(root, "ioasids_pinned_test");
+	cg = test_cg_enter(root, "ioasids_pinned_test");
 	if (!cg)
-		goto cleanup;
-	if (cg_create(cg))
-		goto cleanup;
-	if (cg_enter_current(cg))
 		goto cleanup;
 	if (cg_write(cg, "ioasids.pinned.max", "1M"))
 		goto cleanup;
-	if (check_bytes(cg, "ioasids.pinned.max", 1LL << 20))
+	if (check_value(cg, "ioasids.pinned.max", 1LL << 20))
 		goto cleanup;
 
-	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		err = cg_write(cg, "ioasids.pinned.max", (char *)bad[i].buf);
-		if (err != -bad[i].err) {
-			ksft_print_msg("writing \"%s\": %d, expected -%d\n",
-				       bad[i].buf, err, bad[i].err);
-			goto cleanup;
-		}
-		if (check_bytes(cg, "ioasids.pinned.max", 1LL << 20))
-			goto cleanup;
-	}
-
-	/* cgroup core ignores an empty write; it must change nothing. */
-	cg_write(cg, "ioasids.pinned.max", "");
-	if (check_bytes(cg, "ioasids.pinned.max", 1LL << 20))
+	if (check_bad_writes(cg, "ioasids.pinned.max", bad, ARRAY_SIZE(bad),
+			     "1048576\n"))
 		goto cleanup;
 
 	for (i = 0; i < ARRAY_SIZE(good); i++) {
@@ -315,7 +254,7 @@ static int test_pinned_max_invalid(const char *root)
 			goto cleanup;
 		}
 		bytes = good[i].bytes / page_size * page_size;
-		if (check_bytes(cg, "ioasids.pinned.max", bytes))
+		if (check_value(cg, "ioasids.pinned.max", bytes))
 			goto cleanup;
 		if (cg_write(cg, "ioasids.pinned.max", "max"))
 			goto cleanup;
@@ -335,112 +274,114 @@ static int test_pinned_max_invalid(const char *root)
 	ret = KSFT_PASS;
 
 cleanup:
-	cg_enter_current(root);
-	cg_destroy(cg);
-	free(cg);
+	test_cg_leave(root, cg);
 	return ret;
 }
 
 /*
- * VFIO_IOMMU_MAP_DMA charges what it pins to the mapping task's cgroup and
- * to its ancestors, up to the root; VFIO_IOMMU_UNMAP_DMA uncharges it.
+ * VFIO_IOMMU_MAP_DMA, or IOMMU_IOAS_MAP with a device attached, charges
+ * what it pins to the mapping task's cgroup and to its ancestors, up to
+ * the root; VFIO_IOMMU_UNMAP_DMA, or IOMMU_IOAS_UNMAP, uncharges it.
  */
-static int test_type1_charge(const char *root)
+static int test_charge(const char *root, enum pin_kind kind)
 {
-	struct type1 t = { .container = -1, .group = -1 };
 	const size_t len = MB(4);
 	int ret = KSFT_FAIL;
 	long long root_before;
+	struct pinner p;
 	char *buf = NULL;
 	char *cg;
 
-	cg = cg_name(root, "ioasids_pinned_test");
+	if (pin_skip(kind))
+		return KSFT_SKIP;
+	pinner_init(&p, kind);
+	cg = test_cg_enter(root, "ioasids_pinned_test");
 	if (!cg)
-		goto cleanup;
-	if (cg_create(cg))
-		goto cleanup;
-	if (cg_enter_current(cg))
 		goto cleanup;
 	buf = buf_alloc(len);
 	if (!buf)
 		goto cleanup;
-	if (type1_open(&t))
+	if (pinner_open(&p))
 		goto cleanup;
 
-	root_before = read_bytes(root, "ioasids.pinned.current");
+	root_before = read_value(root, "ioasids.pinned.current");
 	if (root_before < 0)
 		goto cleanup;
-	if (expect_ok(type1_map(t.container, TEST_IOVA, buf, len),
-		      "VFIO_IOMMU_MAP_DMA"))
+	if (expect_ok(pinner_map(&p, TEST_IOVA, buf, len), p.map))
 		goto cleanup;
-	if (check_bytes(cg, "ioasids.pinned.current", len))
+	if (check_value(cg, "ioasids.pinned.current", len))
 		goto cleanup;
-	if (check_bytes(root, "ioasids.pinned.current", root_before + len))
+	if (check_value(root, "ioasids.pinned.current", root_before + len))
 		goto cleanup;
-	if (check_stat(cg, len, 0))
+	if (check_pinner_stat(&p, cg, len))
 		goto cleanup;
 	if (check_events(cg, "ioasids.events", 0, 0))
 		goto cleanup;
 
-	if (expect_unmapped(type1_unmap(t.container, TEST_IOVA, len), len,
-			    "VFIO_IOMMU_UNMAP_DMA"))
+	if (expect_unmapped(pinner_unmap(&p, TEST_IOVA, len), len, p.unmap))
 		goto cleanup;
-	if (check_bytes(cg, "ioasids.pinned.current", 0))
+	if (check_value(cg, "ioasids.pinned.current", 0))
 		goto cleanup;
-	if (check_bytes(root, "ioasids.pinned.current", root_before))
+	if (check_value(root, "ioasids.pinned.current", root_before))
 		goto cleanup;
-	if (check_stat(cg, 0, 0))
+	if (check_pinned_stat(cg, 0, 0))
 		goto cleanup;
-	if (check_bytes(cg, "ioasids.pinned.peak", len))
+	if (check_value(cg, "ioasids.pinned.peak", len))
 		goto cleanup;
 
 	ret = KSFT_PASS;
 
 cleanup:
-	cg_enter_current(root);
-	type1_close(&t);
+	pinner_close(&p);
 	buf_free(buf, len);
-	cg_destroy(cg);
-	free(cg);
+	test_cg_leave(root, cg);
 	return ret;
 }
 
-/*
- * Over ioasids.pinned.max, VFIO_IOMMU_MAP_DMA fails with EBUSY, even with
- * CAP_IPC_LOCK, and leaves nothing charged; a mapping that fits passes, up
- * to the limit exactly.
- */
-static int test_type1_limit(const char *root)
+static int test_type1_charge(const char *root)
 {
-	struct type1 t = { .container = -1, .group = -1 };
+	return test_charge(root, PIN_TYPE1);
+}
+
+/*
+ * Over ioasids.pinned.max, a mapping fails with EBUSY, even with
+ * CAP_IPC_LOCK, and leaves nothing mapped nor charged; a mapping that fits
+ * passes, up to the limit exactly.
+ */
+static int test_limit(const char *root, enum pin_kind kind)
+{
+	/* VFIO unmaps nothing where iommufd finds no area */
+	const long long failed_unmap = kind == PIN_TYPE1 ? 0 : -ENOENT;
 	const size_t len = MB(4);
 	int ret = KSFT_FAIL;
+	struct pinner p;
 	char *buf = NULL;
 	char *cg;
 
-	cg = cg_name(root, "ioasids_pinned_test");
+	if (pin_skip(kind))
+		return KSFT_SKIP;
+	pinner_init(&p, kind);
+	cg = test_cg_create(root, "ioasids_pinned_test", false);
 	if (!cg)
-		goto cleanup;
-	if (cg_create(cg))
 		goto cleanup;
 	if (cg_write(cg, "ioasids.pinned.max", "2M"))
 		goto cleanup;
-	if (check_bytes(cg, "ioasids.pinned.max", MB(2)))
+	if (check_value(cg, "ioasids.pinned.max", MB(2)))
 		goto cleanup;
 	if (cg_enter_current(cg))
 		goto cleanup;
 	buf = buf_alloc(len);
 	if (!buf)
 		goto cleanup;
-	if (type1_open(&t))
+	if (pinner_open(&p))
 		goto cleanup;
 
-	if (expect_err(type1_map(t.container, TEST_IOVA, buf, len), EBUSY,
-		       "VFIO_IOMMU_MAP_DMA of 4M over 2M"))
+	if (expect_err(pinner_map(&p, TEST_IOVA, buf, len), EBUSY,
+		       what(p.map, " of 4M over 2M")))
 		goto cleanup;
-	if (check_bytes(cg, "ioasids.pinned.current", 0))
+	if (check_value(cg, "ioasids.pinned.current", 0))
 		goto cleanup;
-	if (check_stat(cg, 0, 0))
+	if (check_pinned_stat(cg, 0, 0))
 		goto cleanup;
 	/* Pinned in batches, the mapping may have charged part of it. */
 	if (check_at_most(cg, "ioasids.pinned.peak", MB(2)))
@@ -450,49 +391,52 @@ static int test_type1_limit(const char *root)
 	if (check_events(cg, "ioasids.events.local", 0, 1))
 		goto cleanup;
 	/* Nothing of the failed mapping is left to unmap. */
-	if (expect_unmapped(type1_unmap(t.container, TEST_IOVA, len), 0,
-			    "VFIO_IOMMU_UNMAP_DMA of the failed mapping"))
+	if (expect_unmapped(pinner_unmap(&p, TEST_IOVA, len), failed_unmap,
+			    what(p.unmap, " of the failed mapping")))
 		goto cleanup;
 
-	if (expect_ok(type1_map(t.container, TEST_IOVA, buf, MB(1)),
-		      "VFIO_IOMMU_MAP_DMA of 1M"))
+	if (expect_ok(pinner_map(&p, TEST_IOVA, buf, MB(1)),
+		      what(p.map, " of 1M")))
 		goto cleanup;
-	if (check_bytes(cg, "ioasids.pinned.current", MB(1)))
+	if (check_value(cg, "ioasids.pinned.current", MB(1)))
 		goto cleanup;
-	if (check_stat(cg, MB(1), 0))
+	if (check_pinner_stat(&p, cg, MB(1)))
 		goto cleanup;
 	/* Up to the limit exactly, and not one page more */
-	if (expect_ok(type1_map(t.container, TEST_IOVA + MB(1), buf + MB(1),
-				MB(1)), "VFIO_IOMMU_MAP_DMA up to the limit"))
+	if (expect_ok(pinner_map(&p, TEST_IOVA + MB(1), buf + MB(1), MB(1)),
+		      what(p.map, " up to the limit")))
 		goto cleanup;
-	if (check_bytes(cg, "ioasids.pinned.current", MB(2)))
+	if (check_value(cg, "ioasids.pinned.current", MB(2)))
 		goto cleanup;
-	if (expect_err(type1_map(t.container, TEST_IOVA + MB(2), buf + MB(2),
-				 page_size), EBUSY,
-		       "VFIO_IOMMU_MAP_DMA of a page over the limit"))
+	if (expect_err(pinner_map(&p, TEST_IOVA + MB(2), buf + MB(2),
+				  page_size), EBUSY,
+		       what(p.map, " of a page over the limit")))
 		goto cleanup;
-	if (check_bytes(cg, "ioasids.pinned.current", MB(2)))
+	if (check_value(cg, "ioasids.pinned.current", MB(2)))
 		goto cleanup;
 	if (check_events(cg, "ioasids.events.local", 0, 2))
 		goto cleanup;
-	if (check_bytes(cg, "ioasids.pinned.peak", MB(2)))
+	if (check_value(cg, "ioasids.pinned.peak", MB(2)))
 		goto cleanup;
 
-	if (expect_unmapped(type1_unmap(t.container, TEST_IOVA, MB(2)), MB(2),
-			    "VFIO_IOMMU_UNMAP_DMA"))
+	if (expect_unmapped(pinner_unmap(&p, TEST_IOVA, MB(2)), MB(2),
+			    p.unmap))
 		goto cleanup;
-	if (check_bytes(cg, "ioasids.pinned.current", 0))
+	if (check_value(cg, "ioasids.pinned.current", 0))
 		goto cleanup;
 
 	ret = KSFT_PASS;
 
 cleanup:
-	cg_enter_current(root);
-	type1_close(&t);
+	pinner_close(&p);
 	buf_free(buf, len);
-	cg_destroy(cg);
-	free(cg);
+	test_cg_leave(root, cg);
 	return ret;
+}
+
+static int test_type1_limit(const char *root)
+{
+	return test_limit(root, PIN_TYPE1);
 }
 
 /*
@@ -507,13 +451,9 @@ static int test_type1_limit_nested(const char *root)
 	int ret = KSFT_FAIL;
 	char *buf = NULL;
 
-	parent = cg_name(root, "ioasids_pinned_parent");
-	child = cg_name(parent, "ioasids_pinned_child");
+	parent = test_cg_create(root, "ioasids_pinned_parent", true);
+	child = test_cg_create(parent, "ioasids_pinned_child", false);
 	if (!parent || !child)
-		goto cleanup;
-	if (cg_create_parent(parent))
-		goto cleanup;
-	if (cg_create(child))
 		goto cleanup;
 	if (cg_write(parent, "ioasids.pinned.max", "2M"))
 		goto cleanup;
@@ -530,9 +470,9 @@ static int test_type1_limit_nested(const char *root)
 	if (expect_err(type1_map(t.container, TEST_IOVA, buf, len), EBUSY,
 		       "VFIO_IOMMU_MAP_DMA of 4M over the parent's 2M"))
 		goto cleanup;
-	if (check_bytes(child, "ioasids.pinned.current", 0))
+	if (check_value(child, "ioasids.pinned.current", 0))
 		goto cleanup;
-	if (check_bytes(parent, "ioasids.pinned.current", 0))
+	if (check_value(parent, "ioasids.pinned.current", 0))
 		goto cleanup;
 	if (check_events(parent, "ioasids.events", 0, 1))
 		goto cleanup;
@@ -546,11 +486,11 @@ static int test_type1_limit_nested(const char *root)
 	if (expect_ok(type1_map(t.container, TEST_IOVA, buf, MB(2)),
 		      "VFIO_IOMMU_MAP_DMA of 2M"))
 		goto cleanup;
-	if (check_bytes(child, "ioasids.pinned.current", MB(2)))
+	if (check_value(child, "ioasids.pinned.current", MB(2)))
 		goto cleanup;
-	if (check_bytes(parent, "ioasids.pinned.current", MB(2)))
+	if (check_value(parent, "ioasids.pinned.current", MB(2)))
 		goto cleanup;
-	if (check_stat(parent, MB(2), 0))
+	if (check_pinned_stat(parent, MB(2), 0))
 		goto cleanup;
 
 	/* The child's own limit, below its usage, fails it first. */
@@ -560,7 +500,7 @@ static int test_type1_limit_nested(const char *root)
 				 page_size), EBUSY,
 		       "VFIO_IOMMU_MAP_DMA over the child's limit"))
 		goto cleanup;
-	if (check_bytes(child, "ioasids.pinned.current", MB(2)))
+	if (check_value(child, "ioasids.pinned.current", MB(2)))
 		goto cleanup;
 	if (check_events(child, "ioasids.events", 0, 1))
 		goto cleanup;
@@ -574,11 +514,11 @@ static int test_type1_limit_nested(const char *root)
 	if (expect_unmapped(type1_unmap(t.container, TEST_IOVA, MB(2)), MB(2),
 			    "VFIO_IOMMU_UNMAP_DMA"))
 		goto cleanup;
-	if (check_bytes(child, "ioasids.pinned.current", 0))
+	if (check_value(child, "ioasids.pinned.current", 0))
 		goto cleanup;
-	if (check_bytes(parent, "ioasids.pinned.current", 0))
+	if (check_value(parent, "ioasids.pinned.current", 0))
 		goto cleanup;
-	if (check_bytes(parent, "ioasids.pinned.peak", MB(2)))
+	if (check_value(parent, "ioasids.pinned.peak", MB(2)))
 		goto cleanup;
 
 	ret = KSFT_PASS;
@@ -587,74 +527,61 @@ cleanup:
 	cg_enter_current(root);
 	type1_close(&t);
 	buf_free(buf, len);
-	cg_destroy(child);
-	cg_destroy(parent);
-	free(child);
-	free(parent);
+	test_cg_remove(child);
+	test_cg_remove(parent);
 	return ret;
 }
 
-/* Closing the container and the group unpins and uncharges everything. */
-static int test_type1_close(const char *root)
+/*
+ * Closing the container and the group, or the device and iommufd, unpins
+ * and uncharges everything.
+ */
+static int test_close(const char *root, enum pin_kind kind)
 {
-	struct type1 t = { .container = -1, .group = -1 };
 	const size_t len = MB(4);
 	int ret = KSFT_FAIL;
+	struct pinner p;
 	char *buf = NULL;
 	char *cg;
 
-	cg = cg_name(root, "ioasids_pinned_test");
+	if (pin_skip(kind))
+		return KSFT_SKIP;
+	pinner_init(&p, kind);
+	cg = test_cg_enter(root, "ioasids_pinned_test");
 	if (!cg)
-		goto cleanup;
-	if (cg_create(cg))
-		goto cleanup;
-	if (cg_enter_current(cg))
 		goto cleanup;
 	buf = buf_alloc(len);
 	if (!buf)
 		goto cleanup;
-	if (type1_open(&t))
+	if (pinner_open(&p))
 		goto cleanup;
 
-	if (expect_ok(type1_map(t.container, TEST_IOVA, buf, len),
-		      "VFIO_IOMMU_MAP_DMA"))
+	if (expect_ok(pinner_map(&p, TEST_IOVA, buf, len), p.map))
 		goto cleanup;
-	if (check_bytes(cg, "ioasids.pinned.current", len))
+	if (check_value(cg, "ioasids.pinned.current", len))
 		goto cleanup;
 
-	type1_close(&t);
-	if (wait_pinned(cg, 0))
+	pinner_close(&p);
+	if (wait_value(cg, "ioasids.pinned.current", 0, RELEASE_TIMEOUT_MS))
 		goto cleanup;
-	if (check_stat(cg, 0, 0))
+	if (check_pinned_stat(cg, 0, 0))
 		goto cleanup;
-	if (check_bytes(cg, "ioasids.pinned.peak", len))
+	if (check_value(cg, "ioasids.pinned.peak", len))
 		goto cleanup;
 
 	ret = KSFT_PASS;
 
 cleanup:
-	cg_enter_current(root);
-	type1_close(&t);
+	pinner_close(&p);
 	buf_free(buf, len);
-	cg_destroy(cg);
-	free(cg);
+	test_cg_leave(root, cg);
 	return ret;
 }
 
-/* How a holder pins its memory */
-enum holder_kind {
-	HOLD_TYPE1,
-	/* As root, with CAP_IPC_LOCK: no accounting but the cgroup's */
-	HOLD_IOMMUFD,
-	/* Without CAP_IPC_LOCK, accounted to the mm's locked_vm too */
-	HOLD_IOMMUFD_MM,
-};
-
-struct holder {
-	int pipe[2];
-	size_t len;
-	enum holder_kind kind;
-};
+static int test_type1_close(const char *root)
+{
+	return test_close(root, PIN_TYPE1);
+}
 
 /* Give up CAP_IPC_LOCK, within a RLIMIT_MEMLOCK of @len. */
 static int drop_cap_ipc_lock(size_t len)
@@ -684,122 +611,77 @@ static int drop_cap_ipc_lock(size_t len)
 	return 0;
 }
 
-/* Map @h->len bytes of @buf as @h->kind says; returns 0 or -1. */
-static int holder_map(struct holder *h, char *buf)
-{
-	struct type1 t = { .container = -1, .group = -1 };
-	struct iommufd f = { .iommufd = -1, .dev = -1 };
+/* The memory a holder maps, and how */
+struct hold_pins {
+	size_t len;
+	enum pin_kind kind;
+};
 
-	if (h->kind == HOLD_TYPE1) {
-		if (type1_open(&t))
-			return -1;
-		return expect_ok(type1_map(t.container, TEST_IOVA, buf, h->len),
-				 "VFIO_IOMMU_MAP_DMA");
-	}
-	if (h->kind == HOLD_IOMMUFD_MM) {
-		if (drop_cap_ipc_lock(2 * h->len))
-			return -1;
-		f.rlimit_mm = true;
-	}
-	if (iommufd_open(&f))
-		return -1;
-	return expect_ok(iommufd_map(&f, TEST_IOVA, buf, h->len),
-			 "IOMMU_IOAS_MAP");
-}
-
-/*
- * In the cgroup: map, report to the test, wait to be killed with the files
- * open and the memory mapped.
- */
-static int run_holder(const char *cgroup, void *arg)
+/* In the holder: map @arg's bytes, left mapped and open; 0 or -1. */
+static int hold_pins(void *arg)
 {
-	struct holder *h = arg;
-	char c = 'f';
+	const struct hold_pins *h = arg;
+	struct pinner p;
 	char *buf;
 
-	(void)cgroup;
-	close(h->pipe[0]);
 	buf = buf_alloc(h->len);
-	if (buf && !holder_map(h, buf))
-		c = 'k';
-	if (write(h->pipe[1], &c, 1) != 1 || c != 'k')
-		return EXIT_FAILURE;
-	for (;;)
-		pause();
+	if (!buf)
+		return -1;
+	pinner_init(&p, h->kind);
+	if (h->kind == PIN_IOMMUFD_MM && drop_cap_ipc_lock(2 * h->len))
+		return -1;
+	if (pinner_open(&p))
+		return -1;
+	return expect_ok(pinner_map(&p, TEST_IOVA, buf, h->len), p.map);
 }
 
 /* A killed process's pins are uncharged once it is gone. */
-static int test_kill(const char *root, enum holder_kind kind)
+static int test_kill(const char *root, enum pin_kind kind)
 {
-	struct holder h = {
-		.pipe = { -1, -1 },
-		.len = MB(4),
-		.kind = kind,
-	};
-	long long vfio = kind == HOLD_TYPE1 ? h.len : 0;
-	int ret = KSFT_FAIL, status;
+	struct hold_pins h = { .len = MB(4), .kind = kind };
+	long long vfio = kind == PIN_TYPE1 ? h.len : 0;
+	int ret = KSFT_FAIL;
 	pid_t pid = -1;
-	char c = 0;
 	char *cg;
 
-	if (kind != HOLD_TYPE1 && !edu_cdev_path[0])
+	if (pin_skip(kind))
 		return KSFT_SKIP;
-	cg = cg_name(root, "ioasids_pinned_test");
+	cg = test_cg_create(root, "ioasids_pinned_test", false);
 	if (!cg)
 		goto cleanup;
-	if (cg_create(cg))
-		goto cleanup;
-	if (pipe2(h.pipe, O_CLOEXEC))
-		goto cleanup;
-
-	fflush(NULL);
-	pid = cg_run_nowait(cg, run_holder, &h);
-	if (pid < 0)
-		goto cleanup;
-	close_fd(&h.pipe[1]);
-	if (read(h.pipe[0], &c, 1) != 1 || c != 'k') {
+	pid = holder_start(cg, hold_pins, &h);
+	if (pid < 0) {
 		ksft_print_msg("the holder failed to map\n");
 		goto cleanup;
 	}
-	if (check_bytes(cg, "ioasids.pinned.current", h.len))
+	if (check_value(cg, "ioasids.pinned.current", h.len))
 		goto cleanup;
-	if (check_stat(cg, vfio, h.len - vfio))
+	if (check_pinned_stat(cg, vfio, h.len - vfio))
 		goto cleanup;
 
-	if (kill(pid, SIGKILL))
+	if (holder_kill(&pid))
 		goto cleanup;
-	if (waitpid(pid, &status, 0) != pid)
+	if (wait_value(cg, "ioasids.pinned.current", 0, RELEASE_TIMEOUT_MS))
 		goto cleanup;
-	pid = -1;
-	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
-		goto cleanup;
-	if (wait_pinned(cg, 0))
-		goto cleanup;
-	if (check_stat(cg, 0, 0))
+	if (check_pinned_stat(cg, 0, 0))
 		goto cleanup;
 
 	ret = KSFT_PASS;
 
 cleanup:
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-	}
-	close_fd(&h.pipe[0]);
-	close_fd(&h.pipe[1]);
-	cg_destroy(cg);
-	free(cg);
+	kill_child(&pid);
+	test_cg_remove(cg);
 	return ret;
 }
 
 static int test_type1_kill(const char *root)
 {
-	return test_kill(root, HOLD_TYPE1);
+	return test_kill(root, PIN_TYPE1);
 }
 
 static int test_iommufd_kill(const char *root)
 {
-	return test_kill(root, HOLD_IOMMUFD);
+	return test_kill(root, PIN_IOMMUFD);
 }
 
 /*
@@ -809,7 +691,7 @@ static int test_iommufd_kill(const char *root)
  */
 static int test_iommufd_kill_rlimit_mm(const char *root)
 {
-	return test_kill(root, HOLD_IOMMUFD_MM);
+	return test_kill(root, PIN_IOMMUFD_MM);
 }
 
 /*
@@ -825,14 +707,10 @@ static int test_type1_migrate(const char *root)
 	int ret = KSFT_FAIL;
 	char *buf = NULL;
 
-	parent = cg_name(root, "ioasids_pinned_parent");
-	cg_a = cg_name(parent, "ioasids_pinned_a");
-	cg_b = cg_name(parent, "ioasids_pinned_b");
+	parent = test_cg_create(root, "ioasids_pinned_parent", true);
+	cg_a = test_cg_create(parent, "ioasids_pinned_a", false);
+	cg_b = test_cg_create(parent, "ioasids_pinned_b", false);
 	if (!parent || !cg_a || !cg_b)
-		goto cleanup;
-	if (cg_create_parent(parent))
-		goto cleanup;
-	if (cg_create(cg_a) || cg_create(cg_b))
 		goto cleanup;
 	if (cg_enter_current(cg_a))
 		goto cleanup;
@@ -845,45 +723,45 @@ static int test_type1_migrate(const char *root)
 	if (expect_ok(type1_map(t.container, TEST_IOVA, buf, MB(4)),
 		      "VFIO_IOMMU_MAP_DMA in A"))
 		goto cleanup;
-	if (check_bytes(cg_a, "ioasids.pinned.current", MB(4)))
+	if (check_value(cg_a, "ioasids.pinned.current", MB(4)))
 		goto cleanup;
 
 	if (cg_enter_current(cg_b))
 		goto cleanup;
-	if (check_bytes(cg_a, "ioasids.pinned.current", MB(4)))
+	if (check_value(cg_a, "ioasids.pinned.current", MB(4)))
 		goto cleanup;
-	if (check_bytes(cg_b, "ioasids.pinned.current", 0))
+	if (check_value(cg_b, "ioasids.pinned.current", 0))
 		goto cleanup;
-	if (check_stat(cg_a, MB(4), 0))
+	if (check_pinned_stat(cg_a, MB(4), 0))
 		goto cleanup;
 
 	/* A mapping made after the move charges the new cgroup. */
 	if (expect_ok(type1_map(t.container, TEST_IOVA + MB(4), buf + MB(4),
 				MB(1)), "VFIO_IOMMU_MAP_DMA in B"))
 		goto cleanup;
-	if (check_bytes(cg_a, "ioasids.pinned.current", MB(4)))
+	if (check_value(cg_a, "ioasids.pinned.current", MB(4)))
 		goto cleanup;
-	if (check_bytes(cg_b, "ioasids.pinned.current", MB(1)))
+	if (check_value(cg_b, "ioasids.pinned.current", MB(1)))
 		goto cleanup;
-	if (check_bytes(parent, "ioasids.pinned.current", MB(5)))
+	if (check_value(parent, "ioasids.pinned.current", MB(5)))
 		goto cleanup;
 
 	/* Unmapped from B, the first mapping uncharges A. */
 	if (expect_unmapped(type1_unmap(t.container, TEST_IOVA, MB(4)), MB(4),
 			    "VFIO_IOMMU_UNMAP_DMA of A's mapping"))
 		goto cleanup;
-	if (check_bytes(cg_a, "ioasids.pinned.current", 0))
+	if (check_value(cg_a, "ioasids.pinned.current", 0))
 		goto cleanup;
-	if (check_stat(cg_a, 0, 0))
+	if (check_pinned_stat(cg_a, 0, 0))
 		goto cleanup;
-	if (check_bytes(cg_b, "ioasids.pinned.current", MB(1)))
+	if (check_value(cg_b, "ioasids.pinned.current", MB(1)))
 		goto cleanup;
 	if (expect_unmapped(type1_unmap(t.container, TEST_IOVA + MB(4), MB(1)),
 			    MB(1), "VFIO_IOMMU_UNMAP_DMA of B's mapping"))
 		goto cleanup;
-	if (check_bytes(cg_b, "ioasids.pinned.current", 0))
+	if (check_value(cg_b, "ioasids.pinned.current", 0))
 		goto cleanup;
-	if (check_bytes(parent, "ioasids.pinned.current", 0))
+	if (check_value(parent, "ioasids.pinned.current", 0))
 		goto cleanup;
 
 	ret = KSFT_PASS;
@@ -892,273 +770,57 @@ cleanup:
 	cg_enter_current(root);
 	type1_close(&t);
 	buf_free(buf, len);
-	cg_destroy(cg_b);
-	cg_destroy(cg_a);
-	cg_destroy(parent);
-	free(cg_b);
-	free(cg_a);
-	free(parent);
+	test_cg_remove(cg_b);
+	test_cg_remove(cg_a);
+	test_cg_remove(parent);
 	return ret;
 }
 
-/*
- * IOMMU_IOAS_MAP, with a device attached, charges what it pins to the
- * mapping task's cgroup and to its ancestors; IOMMU_IOAS_UNMAP uncharges.
- */
 static int test_iommufd_charge(const char *root)
 {
-	struct iommufd f = { .iommufd = -1, .dev = -1 };
-	const size_t len = MB(4);
-	int ret = KSFT_FAIL;
-	long long root_before;
-	char *buf = NULL;
-	char *cg;
-
-	if (!edu_cdev_path[0])
-		return KSFT_SKIP;
-	cg = cg_name(root, "ioasids_pinned_test");
-	if (!cg)
-		goto cleanup;
-	if (cg_create(cg))
-		goto cleanup;
-	if (cg_enter_current(cg))
-		goto cleanup;
-	buf = buf_alloc(len);
-	if (!buf)
-		goto cleanup;
-	if (iommufd_open(&f))
-		goto cleanup;
-
-	root_before = read_bytes(root, "ioasids.pinned.current");
-	if (root_before < 0)
-		goto cleanup;
-	if (expect_ok(iommufd_map(&f, TEST_IOVA, buf, len), "IOMMU_IOAS_MAP"))
-		goto cleanup;
-	if (check_bytes(cg, "ioasids.pinned.current", len))
-		goto cleanup;
-	if (check_bytes(root, "ioasids.pinned.current", root_before + len))
-		goto cleanup;
-	if (check_stat(cg, 0, len))
-		goto cleanup;
-	if (check_events(cg, "ioasids.events", 0, 0))
-		goto cleanup;
-
-	if (expect_unmapped(iommufd_unmap(&f, TEST_IOVA, len), len,
-			    "IOMMU_IOAS_UNMAP"))
-		goto cleanup;
-	if (check_bytes(cg, "ioasids.pinned.current", 0))
-		goto cleanup;
-	if (check_bytes(root, "ioasids.pinned.current", root_before))
-		goto cleanup;
-	if (check_stat(cg, 0, 0))
-		goto cleanup;
-	if (check_bytes(cg, "ioasids.pinned.peak", len))
-		goto cleanup;
-
-	ret = KSFT_PASS;
-
-cleanup:
-	cg_enter_current(root);
-	iommufd_close(&f);
-	buf_free(buf, len);
-	cg_destroy(cg);
-	free(cg);
-	return ret;
+	return test_charge(root, PIN_IOMMUFD);
 }
 
-/*
- * Over ioasids.pinned.max, IOMMU_IOAS_MAP fails with EBUSY and leaves
- * nothing mapped nor charged; a mapping that fits passes.
- */
 static int test_iommufd_limit(const char *root)
 {
-	struct iommufd f = { .iommufd = -1, .dev = -1 };
-	const size_t len = MB(4);
-	int ret = KSFT_FAIL;
-	char *buf = NULL;
-	char *cg;
-
-	if (!edu_cdev_path[0])
-		return KSFT_SKIP;
-	cg = cg_name(root, "ioasids_pinned_test");
-	if (!cg)
-		goto cleanup;
-	if (cg_create(cg))
-		goto cleanup;
-	if (cg_write(cg, "ioasids.pinned.max", "2M"))
-		goto cleanup;
-	if (cg_enter_current(cg))
-		goto cleanup;
-	buf = buf_alloc(len);
-	if (!buf)
-		goto cleanup;
-	if (iommufd_open(&f))
-		goto cleanup;
-
-	if (expect_err(iommufd_map(&f, TEST_IOVA, buf, len), EBUSY,
-		       "IOMMU_IOAS_MAP of 4M over 2M"))
-		goto cleanup;
-	if (check_bytes(cg, "ioasids.pinned.current", 0))
-		goto cleanup;
-	if (check_stat(cg, 0, 0))
-		goto cleanup;
-	if (check_at_most(cg, "ioasids.pinned.peak", MB(2)))
-		goto cleanup;
-	if (check_events(cg, "ioasids.events", 0, 1))
-		goto cleanup;
-	if (check_events(cg, "ioasids.events.local", 0, 1))
-		goto cleanup;
-	/* The failed mapping left no area behind. */
-	if (expect_unmapped(iommufd_unmap(&f, TEST_IOVA, len), -ENOENT,
-			    "IOMMU_IOAS_UNMAP of the failed mapping"))
-		goto cleanup;
-
-	if (expect_ok(iommufd_map(&f, TEST_IOVA, buf, MB(1)),
-		      "IOMMU_IOAS_MAP of 1M"))
-		goto cleanup;
-	if (check_bytes(cg, "ioasids.pinned.current", MB(1)))
-		goto cleanup;
-	if (check_stat(cg, 0, MB(1)))
-		goto cleanup;
-	if (expect_ok(iommufd_map(&f, TEST_IOVA + MB(1), buf + MB(1), MB(1)),
-		      "IOMMU_IOAS_MAP up to the limit"))
-		goto cleanup;
-	if (check_bytes(cg, "ioasids.pinned.current", MB(2)))
-		goto cleanup;
-	if (expect_err(iommufd_map(&f, TEST_IOVA + MB(2), buf + MB(2),
-				   page_size), EBUSY,
-		       "IOMMU_IOAS_MAP of a page over the limit"))
-		goto cleanup;
-	if (check_bytes(cg, "ioasids.pinned.current", MB(2)))
-		goto cleanup;
-	if (check_events(cg, "ioasids.events.local", 0, 2))
-		goto cleanup;
-	if (check_bytes(cg, "ioasids.pinned.peak", MB(2)))
-		goto cleanup;
-
-	if (expect_unmapped(iommufd_unmap(&f, TEST_IOVA, MB(2)), MB(2),
-			    "IOMMU_IOAS_UNMAP"))
-		goto cleanup;
-	if (check_bytes(cg, "ioasids.pinned.current", 0))
-		goto cleanup;
-
-	ret = KSFT_PASS;
-
-cleanup:
-	cg_enter_current(root);
-	iommufd_close(&f);
-	buf_free(buf, len);
-	cg_destroy(cg);
-	free(cg);
-	return ret;
+	return test_limit(root, PIN_IOMMUFD);
 }
 
-/* Closing the device and iommufd unpins and uncharges everything. */
 static int test_iommufd_close(const char *root)
 {
-	struct iommufd f = { .iommufd = -1, .dev = -1 };
-	const size_t len = MB(4);
-	int ret = KSFT_FAIL;
-	char *buf = NULL;
-	char *cg;
-
-	if (!edu_cdev_path[0])
-		return KSFT_SKIP;
-	cg = cg_name(root, "ioasids_pinned_test");
-	if (!cg)
-		goto cleanup;
-	if (cg_create(cg))
-		goto cleanup;
-	if (cg_enter_current(cg))
-		goto cleanup;
-	buf = buf_alloc(len);
-	if (!buf)
-		goto cleanup;
-	if (iommufd_open(&f))
-		goto cleanup;
-
-	if (expect_ok(iommufd_map(&f, TEST_IOVA, buf, len), "IOMMU_IOAS_MAP"))
-		goto cleanup;
-	if (check_bytes(cg, "ioasids.pinned.current", len))
-		goto cleanup;
-
-	iommufd_close(&f);
-	if (wait_pinned(cg, 0))
-		goto cleanup;
-	if (check_stat(cg, 0, 0))
-		goto cleanup;
-	if (check_bytes(cg, "ioasids.pinned.peak", len))
-		goto cleanup;
-
-	ret = KSFT_PASS;
-
-cleanup:
-	cg_enter_current(root);
-	iommufd_close(&f);
-	buf_free(buf, len);
-	cg_destroy(cg);
-	free(cg);
-	return ret;
+	return test_close(root, PIN_IOMMUFD);
 }
 
-#define T(x) { x, #x }
-static struct pinned_test {
-	int (*fn)(const char *root);
-	const char *name;
-} tests[] = {
-	T(test_pinned_defaults),
-	T(test_pinned_max_invalid),
-	T(test_type1_charge),
-	T(test_type1_limit),
-	T(test_type1_limit_nested),
-	T(test_type1_close),
-	T(test_type1_kill),
-	T(test_type1_migrate),
-	T(test_iommufd_charge),
-	T(test_iommufd_limit),
-	T(test_iommufd_close),
-	T(test_iommufd_kill),
-	T(test_iommufd_kill_rlimit_mm),
+static const struct ioasids_test tests[] = {
+	IOASIDS_TEST(test_pinned_defaults),
+	IOASIDS_TEST(test_pinned_max_invalid),
+	IOASIDS_TEST(test_type1_charge),
+	IOASIDS_TEST(test_type1_limit),
+	IOASIDS_TEST(test_type1_limit_nested),
+	IOASIDS_TEST(test_type1_close),
+	IOASIDS_TEST(test_type1_kill),
+	IOASIDS_TEST(test_type1_migrate),
+	IOASIDS_TEST(test_iommufd_charge),
+	IOASIDS_TEST(test_iommufd_limit),
+	IOASIDS_TEST(test_iommufd_close),
+	IOASIDS_TEST(test_iommufd_kill),
+	IOASIDS_TEST(test_iommufd_kill_rlimit_mm),
 };
-
-#undef T
 
 int main(void)
 {
 	char root[PATH_MAX];
-	size_t i;
 
 	ksft_print_header();
 	page_size = sysconf(_SC_PAGESIZE);
-	if (cg_find_unified_root(root, sizeof(root), NULL))
-		ksft_exit_skip("cgroup v2 isn't mounted\n");
-
-	if (cg_read_strstr(root, "cgroup.controllers", "ioasids"))
-		ksft_exit_skip("ioasids controller isn't available\n");
-
-	if (cg_read_strstr(root, "cgroup.subtree_control", "ioasids"))
-		if (cg_write(root, "cgroup.subtree_control", "+ioasids"))
-			ksft_exit_skip("Failed to set ioasids controller\n");
+	ioasids_find_root(root, sizeof(root));
 
 	if (!cg_has_file(root, "ioasids.pinned.current"))
 		ksft_exit_skip("ioasids doesn't account pinned memory\n");
 
 	edu_vfio_init();
 
-	ksft_set_plan(ARRAY_SIZE(tests));
-	for (i = 0; i < ARRAY_SIZE(tests); i++) {
-		switch (tests[i].fn(root)) {
-		case KSFT_PASS:
-			ksft_test_result_pass("%s\n", tests[i].name);
-			break;
-		case KSFT_SKIP:
-			ksft_test_result_skip("%s\n", tests[i].name);
-			break;
-		default:
-			ksft_test_result_fail("%s\n", tests[i].name);
-			break;
-		}
-	}
+	ioasids_run_tests(tests, ARRAY_SIZE(tests), root);
 
 	edu_vfio_exit();
 	ksft_finished();

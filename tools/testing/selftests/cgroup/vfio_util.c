@@ -23,12 +23,12 @@
 #define PCI_DEVICES	"/sys/bus/pci/devices"
 #define IOMMUFD_DEV	"/dev/iommu"
 
-/* The edu device: its PCI address, its group's and its own VFIO files */
+/* Every edu device found, and the first one's files */
+struct edu_dev edu_devs[EDU_MAX_DEVS];
+int edu_nr_devs;
 char edu_bdf[NAME_MAX + 1];
 char edu_group_path[PATH_MAX];
 char edu_cdev_path[PATH_MAX];
-/* Bound to vfio-pci by edu_setup(), to unbind in edu_restore() */
-static bool edu_bound_here;
 
 /*
  * VFIO and iommufd refuse a device whose MSIs the platform cannot isolate,
@@ -149,86 +149,94 @@ static long pci_read_id(const char *bdf, const char *file)
 	return strtol(buf, NULL, 0);
 }
 
-/* Find the edu device; returns 0 with its address in edu_bdf, or -1. */
+/*
+ * Find the edu devices, up to EDU_MAX_DEVS, in edu_devs[] and edu_nr_devs;
+ * returns 0 with the first one's address in edu_bdf, or -1 if none.
+ */
 int edu_find(void)
 {
 	struct dirent *de;
-	int ret = -1;
 	DIR *dir;
 
+	edu_nr_devs = 0;
 	dir = opendir(PCI_DEVICES);
 	if (!dir)
 		return -1;
-	while ((de = readdir(dir))) {
+	while (edu_nr_devs < EDU_MAX_DEVS && (de = readdir(dir))) {
 		if (de->d_name[0] == '.')
 			continue;
 		if (pci_read_id(de->d_name, "vendor") != EDU_VENDOR ||
 		    pci_read_id(de->d_name, "device") != EDU_DEVICE)
 			continue;
-		snprintf(edu_bdf, sizeof(edu_bdf), "%s", de->d_name);
-		ret = 0;
-		break;
+		snprintf(edu_devs[edu_nr_devs].bdf,
+			 sizeof(edu_devs[edu_nr_devs].bdf), "%s", de->d_name);
+		edu_nr_devs++;
 	}
 	closedir(dir);
-	return ret;
+	if (!edu_nr_devs)
+		return -1;
+	snprintf(edu_bdf, sizeof(edu_bdf), "%s", edu_devs[0].bdf);
+	return 0;
 }
 
-/* The name of the driver of the edu device in @buf, or -1 if none */
-static int edu_driver(char *buf, size_t len)
+/* The name of the driver of edu device @e in @buf, or -1 if none */
+static int edu_driver(const struct edu_dev *e, char *buf, size_t len)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s/driver", PCI_DEVICES, edu_bdf);
+	snprintf(path, sizeof(path), "%s/%s/driver", PCI_DEVICES, e->bdf);
 	return link_name(path, buf, len);
 }
 
 /*
- * Bind the edu device to vfio-pci, and find its group's file and its VFIO
- * device file.  Returns 0, or -1 with a message.
+ * Bind edu device @i of edu_devs[] to vfio-pci, and find its group's file
+ * and its VFIO device file.  Returns 0, or -1 with a message.
  */
-int edu_setup(void)
+int edu_setup_dev(int i)
 {
 	char path[PATH_MAX], name[NAME_MAX + 1];
+	struct edu_dev *e = &edu_devs[i];
 	struct dirent *de;
 	DIR *dir;
 
-	if (edu_driver(name, sizeof(name)) || strcmp(name, "vfio-pci")) {
-		if (!edu_driver(name, sizeof(name))) {
+	if (edu_driver(e, name, sizeof(name)) || strcmp(name, "vfio-pci")) {
+		if (!edu_driver(e, name, sizeof(name))) {
 			snprintf(path, sizeof(path), "%s/%s/driver/unbind",
-				 PCI_DEVICES, edu_bdf);
-			if (sysfs_write(path, edu_bdf))
+				 PCI_DEVICES, e->bdf);
+			if (sysfs_write(path, e->bdf))
 				return -1;
 		}
 		snprintf(path, sizeof(path), "%s/%s/driver_override",
-			 PCI_DEVICES, edu_bdf);
+			 PCI_DEVICES, e->bdf);
 		if (sysfs_write(path, "vfio-pci"))
 			return -1;
-		edu_bound_here = true;
-		if (sysfs_write("/sys/bus/pci/drivers_probe", edu_bdf))
+		e->bound_here = true;
+		if (sysfs_write("/sys/bus/pci/drivers_probe", e->bdf))
 			return -1;
-		if (edu_driver(name, sizeof(name)) || strcmp(name, "vfio-pci")) {
-			ksft_print_msg("%s: not bound to vfio-pci\n", edu_bdf);
+		if (edu_driver(e, name, sizeof(name)) ||
+		    strcmp(name, "vfio-pci")) {
+			ksft_print_msg("%s: not bound to vfio-pci\n", e->bdf);
 			return -1;
 		}
 	}
 
 	snprintf(path, sizeof(path), "%s/%s/iommu_group", PCI_DEVICES,
-		 edu_bdf);
+		 e->bdf);
 	if (link_name(path, name, sizeof(name))) {
-		ksft_print_msg("%s: no IOMMU group\n", edu_bdf);
+		ksft_print_msg("%s: no IOMMU group\n", e->bdf);
 		return -1;
 	}
-	snprintf(edu_group_path, sizeof(edu_group_path), "/dev/vfio/%s", name);
+	snprintf(e->group_path, sizeof(e->group_path), "/dev/vfio/%s", name);
 
 	/* No vfio-dev without CONFIG_VFIO_DEVICE_CDEV: iommufd tests skip. */
-	snprintf(path, sizeof(path), "%s/%s/vfio-dev", PCI_DEVICES, edu_bdf);
+	snprintf(path, sizeof(path), "%s/%s/vfio-dev", PCI_DEVICES, e->bdf);
 	dir = opendir(path);
 	if (!dir)
 		return 0;
 	while ((de = readdir(dir))) {
 		if (strncmp(de->d_name, "vfio", 4))
 			continue;
-		snprintf(edu_cdev_path, sizeof(edu_cdev_path),
+		snprintf(e->cdev_path, sizeof(e->cdev_path),
 			 "/dev/vfio/devices/%s", de->d_name);
 		break;
 	}
@@ -236,21 +244,42 @@ int edu_setup(void)
 	return 0;
 }
 
-/* Give the edu device back to the driver it had, if it had one. */
+/*
+ * Set the first edu device up, as edu_setup_dev(0), with its files in
+ * edu_group_path and edu_cdev_path.
+ */
+int edu_setup(void)
+{
+	int ret = edu_setup_dev(0);
+
+	snprintf(edu_group_path, sizeof(edu_group_path), "%s",
+		 edu_devs[0].group_path);
+	snprintf(edu_cdev_path, sizeof(edu_cdev_path), "%s",
+		 edu_devs[0].cdev_path);
+	return ret;
+}
+
+/* Give every edu device bound here back to the driver it had, if any. */
 void edu_restore(void)
 {
 	char path[PATH_MAX];
+	struct edu_dev *e;
+	int i;
 
-	if (!edu_bound_here)
-		return;
-	snprintf(path, sizeof(path), "%s/%s/driver_override", PCI_DEVICES,
-		 edu_bdf);
-	sysfs_write(path, "\n");
-	snprintf(path, sizeof(path), "%s/%s/driver/unbind", PCI_DEVICES,
-		 edu_bdf);
-	if (!access(path, F_OK))
-		sysfs_write(path, edu_bdf);
-	sysfs_write("/sys/bus/pci/drivers_probe", edu_bdf);
+	for (i = 0; i < edu_nr_devs; i++) {
+		e = &edu_devs[i];
+		if (!e->bound_here)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/driver_override",
+			 PCI_DEVICES, e->bdf);
+		sysfs_write(path, "\n");
+		snprintf(path, sizeof(path), "%s/%s/driver/unbind",
+			 PCI_DEVICES, e->bdf);
+		if (!access(path, F_OK))
+			sysfs_write(path, e->bdf);
+		sysfs_write("/sys/bus/pci/drivers_probe", e->bdf);
+		e->bound_here = false;
+	}
 }
 
 /* Allow unsafe interrupts to @i if not allowed yet, to restore it later. */
@@ -282,8 +311,11 @@ void type1_close(struct type1 *t)
 	close_fd(&t->container);
 }
 
-/* Returns 0, or -errno with a message and everything closed. */
-int type1_open(struct type1 *t)
+/*
+ * Open a type1 container holding the IOMMU group of @group_path.  Returns
+ * 0, or -errno with a message and everything closed.
+ */
+int type1_open_group(struct type1 *t, const char *group_path)
 {
 	struct vfio_group_status status = { .argsz = sizeof(status) };
 	const char *what;
@@ -307,9 +339,9 @@ int type1_open(struct type1 *t)
 		type1_close(t);
 		return -EINVAL;
 	}
-	t->group = open(edu_group_path, O_RDWR | O_CLOEXEC);
+	t->group = open(group_path, O_RDWR | O_CLOEXEC);
 	if (t->group < 0) {
-		what = edu_group_path;
+		what = group_path;
 		goto fail;
 	}
 	if (ioctl(t->group, VFIO_GROUP_GET_STATUS, &status)) {
@@ -317,7 +349,7 @@ int type1_open(struct type1 *t)
 		goto fail;
 	}
 	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
-		ksft_print_msg("%s: group not viable\n", edu_group_path);
+		ksft_print_msg("%s: group not viable\n", group_path);
 		type1_close(t);
 		return -EBUSY;
 	}
@@ -336,6 +368,12 @@ fail:
 	ksft_print_msg("%s: %s\n", what, strerror(errno));
 	type1_close(t);
 	return ret;
+}
+
+/* Open a type1 container holding the first edu device's group. */
+int type1_open(struct type1 *t)
+{
+	return type1_open_group(t, edu_group_path);
 }
 
 /* Returns 0, or -errno. */

@@ -25,7 +25,27 @@
 /* Where the tests map their buffers in the device's IOVA space */
 #define TEST_IOVA	0x10000000ULL
 
-/* The edu device: its PCI address, its group's and its own VFIO files */
+/* The most edu devices the helpers handle */
+#define EDU_MAX_DEVS	8
+
+/* An edu device: its PCI address, its group's and its own VFIO files */
+struct edu_dev {
+	char bdf[NAME_MAX + 1];
+	char group_path[PATH_MAX];
+	/* Empty without CONFIG_VFIO_DEVICE_CDEV: no iommufd */
+	char cdev_path[PATH_MAX];
+	/* Bound to vfio-pci by edu_setup_dev(), to unbind in edu_restore() */
+	bool bound_here;
+};
+
+/* Every edu device edu_find() found, in the order of sysfs */
+extern struct edu_dev edu_devs[EDU_MAX_DEVS];
+extern int edu_nr_devs;
+
+/*
+ * The first edu device, the one edu_setup() sets up: its PCI address, its
+ * group's and its own VFIO files
+ */
 extern char edu_bdf[NAME_MAX + 1];
 extern char edu_group_path[PATH_MAX];
 /* Empty without CONFIG_VFIO_DEVICE_CDEV: no iommufd */
@@ -40,6 +60,7 @@ void buf_free(char *buf, size_t len);
 
 int edu_find(void);
 int edu_setup(void);
+int edu_setup_dev(int i);
 void edu_restore(void);
 void unsafe_irqs_probe(void);
 void unsafe_irqs_restore(void);
@@ -73,13 +94,14 @@ static inline void edu_vfio_exit(void)
 	edu_restore();
 }
 
-/* The edu device's IOMMU group in a VFIO container, with type1 */
+/* An edu device's IOMMU group in a VFIO container, with type1 */
 struct type1 {
 	int container;
 	int group;
 };
 
 int type1_open(struct type1 *t);
+int type1_open_group(struct type1 *t, const char *group_path);
 void type1_close(struct type1 *t);
 int type1_map(int container, __u64 iova, void *buf, size_t len);
 long long type1_unmap(int container, __u64 iova, size_t len);

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers of the tests of the ioasids cgroup controller.
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../kselftest.h"
+#include "cgroup_util.h"
+#include "ioasids_util.h"
+
+/*
+ * Create the cgroup @name under @parent, with the ioasids controller
+ * enabled for its children if @has_children.  Returns its path, to free
+ * with test_cg_remove(), or NULL, also when @parent is NULL.
+ */
+char *test_cg_create(const char *parent, const char *name, bool has_children)
+{
+	char *cg;
+
+	if (!parent)
+		return NULL;
+	cg = cg_name(parent, name);
+	if (!cg)
+		return NULL;
+	if (cg_create(cg)) {
+		ksft_print_msg("%s: cannot create\n", cg);
+		free(cg);
+		return NULL;
+	}
+	if (has_children &&
+	    cg_write(cg, "cgroup.subtree_control", "+ioasids")) {
+		ksft_print_msg("%s: cannot enable ioasids\n", cg);
+		test_cg_remove(cg);
+		return NULL;
+	}
+	return cg;
+}
+
+/* Create the cgroup @name of the test under @root and enter it. */
+char *test_cg_enter(const char *root, const char *name)
+{
+	char *cg;
+
+	cg = test_cg_create(root, name, false);
+	if (cg && cg_enter_current(cg)) {
+		ksft_print_msg("%s: cannot enter\n", cg);
+		test_cg_remove(cg);
+		return NULL;
+	}
+	return cg;
+}
+
+/* Remove the cgroup @cg of test_cg_create(), if any, and free it. */
+void test_cg_remove(char *cg)
+{
+	if (!cg)
+		return;
+	cg_destroy(cg);
+	free(cg);
+}
+
+/* Go back to @root, and remove the cgroup @cg of test_cg_enter(). */
+void test_cg_leave(const char *root, char *cg)
+{
+	cg_enter_current(root);
+	test_cg_remove(cg);
+}
+
+bool cg_has_file(const char *cgroup, const char *control)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", cgroup, control);
+	return !access(path, F_OK);
+}
+
+/* Copy @s to @out, with its newlines shown as '|', for messages. */
+const char *flat(const char *s, char *out, size_t len)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < len; i++)
+		out[i] = s[i] == '\n' ? '|' : s[i];
+	out[i] = '\0';
+	return out;
+}
+
+/* Returns the value of a single value file, or -1. */
+long long read_value(const char *cgroup, const char *control)
+{
+	char buf[64], *end;
+	long long val;
+
+	if (cg_read(cgroup, control, buf, sizeof(buf)))
+		return -1;
+	errno = 0;
+	val = strtoll(buf, &end, 10);
+	if (errno || end == buf || *end != '\n')
+		return -1;
+	return val;
+}
+
+/* Returns 0 if the whole content of @control of @cgroup is @expected. */
+int check_exact(const char *cgroup, const char *control, const char *expected)
+{
+	char buf[PAGE_SIZE], got[256], want[256];
+
+	if (cg_read(cgroup, control, buf, sizeof(buf))) {
+		ksft_print_msg("%s/%s: cannot read\n", cgroup, control);
+		return -1;
+	}
+	if (strcmp(buf, expected)) {
+		ksft_print_msg("%s/%s: \"%s\", expected \"%s\"\n", cgroup,
+			       control, flat(buf, got, sizeof(got)),
+			       flat(expected, want, sizeof(want)));
+		return -1;
+	}
+	return 0;
+}
+
+/* Returns 0 if the single value file @control of @cgroup reads @val. */
+int check_value(const char *cgroup, const char *control, long long val)
+{
+	char expected[32];
+
+	snprintf(expected, sizeof(expected), "%lld\n", val);
+	return check_exact(cgroup, control, expected);
+}
+
+/*
+ * Wait up to @timeout_ms for @control of @cgroup to read @val, as after
+ * an uncharge that happens on release; returns check_value().
+ */
+int wait_value(const char *cgroup, const char *control, long long val,
+	       int timeout_ms)
+{
+	int i;
+
+	for (i = 0; i < timeout_ms / 10; i++) {
+		if (read_value(cgroup, control) == val)
+			break;
+		usleep(10000);
+	}
+	return check_value(cgroup, control, val);
+}
+
+/*
+ * Returns 0 if ioasids.events or ioasids.events.local, @control, counts
+ * @nr_max failures on ioasids.max and @nr_pinned on ioasids.pinned.max.
+ */
+int check_events(const char *cgroup, const char *control, long nr_max,
+		 long nr_pinned)
+{
+	char expected[64];
+
+	snprintf(expected, sizeof(expected), "max %ld\npinned.max %ld\n",
+		 nr_max, nr_pinned);
+	return check_exact(cgroup, control, expected);
+}
+
+/*
+ * Returns 0 if ioasids.stat of @cgroup counts the IOASIDs of @file and
+ * @vfio, and the bytes pinned through @pinned_vfio and @pinned_iommufd;
+ * no kernel driver and no SVA bind charges the cgroups of the tests.
+ */
+int check_stat(const char *cgroup, long file, long vfio,
+	       long long pinned_vfio, long long pinned_iommufd)
+{
+	char expected[160];
+
+	snprintf(expected, sizeof(expected),
+		 "kernel 0\nsva 0\nfile %ld\nvfio %ld\npinned_vfio %lld\npinned_iommufd %lld\n",
+		 file, vfio, pinned_vfio, pinned_iommufd);
+	return check_exact(cgroup, "ioasids.stat", expected);
+}
+
+/*
+ * Returns 0 if each of the @nr writes @bad to @control of @cgroup fails
+ * with its error, and if an empty write, which cgroup core ignores, changes
+ * nothing either: @control reads @expected after each.
+ */
+int check_bad_writes(const char *cgroup, const char *control,
+		     const struct bad_write *bad, size_t nr,
+		     const char *expected)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < nr; i++) {
+		err = cg_write(cgroup, control, (char *)bad[i].buf);
+		if (err != -bad[i].err) {
+			ksft_print_msg("writing \"%s\": %d, expected -%d\n",
+				       bad[i].buf, err, bad[i].err);
+			return -1;
+		}
+		if (check_exact(cgroup, control, expected))
+			return -1;
+	}
+	cg_write(cgroup, control, "");
+	return check_exact(cgroup, control, expected);
+}
+
+/* Returns 0 if @ret, 0 or -errno, is 0. */
+int expect_ok(long long ret, const char *what)
+{
+	if (!ret)
+		return 0;
+	if (ret < 0)
+		ksft_print_msg("%s: %s\n", what, strerror(-ret));
+	else
+		ksft_print_msg("%s: %lld, expected 0\n", what, ret);
+	return -1;
+}
+
+/* Returns 0 if @ret, a value or -errno, is -@err. */
+int expect_err(long long ret, int err, const char *what)
+{
+	if (ret == -err)
+		return 0;
+	if (ret < 0)
+		ksft_print_msg("%s: %s, expected %s\n", what, strerror(-ret),
+			       strerror(err));
+	else if (!ret)
+		ksft_print_msg("%s: success, expected %s\n", what,
+			       strerror(err));
+	else
+		ksft_print_msg("%s: %lld, expected %s\n", what, ret,
+			       strerror(err));
+	return -1;
+}
+
+struct holder {
+	int (*hold)(void *arg);
+	void *arg;
+	int pipe[2];
+};
+
+/* In the cgroup: hold, report to the test, wait to be killed. */
+static int run_holder(const char *cgroup, void *arg)
+{
+	struct holder *h = arg;
+	char c = 'f';
+
+	(void)cgroup;
+	close(h->pipe[0]);
+	if (!h->hold(h->arg))
+		c = 'k';
+	if (write(h->pipe[1], &c, 1) != 1 || c != 'k')
+		return EXIT_FAILURE;
+	for (;;)
+		pause();
+}
+
+/*
+ * Run @hold(@arg) in a child process in @cgroup.  Returns the pid of the
+ * child once @hold returned 0 there, the child then holding what @hold
+ * left open until holder_kill(), or -1 if it could not start or @hold
+ * failed (the child is then reaped).
+ */
+pid_t holder_start(const char *cgroup, int (*hold)(void *arg), void *arg)
+{
+	struct holder h = { .hold = hold, .arg = arg, .pipe = { -1, -1 } };
+	pid_t pid;
+	char c = 0;
+
+	if (pipe2(h.pipe, O_CLOEXEC))
+		return -1;
+	fflush(NULL);
+	pid = cg_run_nowait(cgroup, run_holder, &h);
+	close(h.pipe[1]);
+	if (pid > 0 && (read(h.pipe[0], &c, 1) != 1 || c != 'k'))
+		kill_child(&pid);
+	close(h.pipe[0]);
+	return pid > 0 ? pid : -1;
+}
+
+/* Kill the holder @pid and reap it; returns 0 if SIGKILL killed it. */
+int holder_kill(pid_t *pid)
+{
+	int status;
+
+	if (kill(*pid, SIGKILL))
+		return -1;
+	if (waitpid(*pid, &status, 0) != *pid)
+		return -1;
+	*pid = -1;
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+		return -1;
+	return 0;
+}
+
+/* Kill and reap the child @pid, if any. */
+void kill_child(pid_t *pid)
+{
+	if (*pid <= 0)
+		return;
+	kill(*pid, SIGKILL);
+	waitpid(*pid, NULL, 0);
+	*pid = -1;
+}
