@@ -200,16 +200,29 @@ static void ioasids_event(struct ioasids_cgroup *over, enum ioasids_res res)
 	}
 }
 
+/*
+ * Charge @nr units of @res to @cg and its ancestors, and count them in
+ * @breakdown, @cg's own counter of their kind for ioasids.stat.
+ */
 static int ioasids_try_charge(struct ioasids_cgroup *cg, enum ioasids_res res,
-			      unsigned long nr)
+			      atomic_long_t *breakdown, unsigned long nr)
 {
 	struct page_counter *fail;
 
-	if (page_counter_try_charge(&cg->res[res].counter, nr, &fail))
-		return 0;
-	ioasids_event(container_of(fail, struct ioasids_cgroup,
-				   res[res].counter), res);
-	return -EBUSY;
+	if (!page_counter_try_charge(&cg->res[res].counter, nr, &fail)) {
+		ioasids_event(container_of(fail, struct ioasids_cgroup,
+					   res[res].counter), res);
+		return -EBUSY;
+	}
+	atomic_long_add(nr, breakdown);
+	return 0;
+}
+
+static void ioasids_uncharge(struct ioasids_cgroup *cg, enum ioasids_res res,
+			     atomic_long_t *breakdown, unsigned long nr)
+{
+	atomic_long_sub(nr, breakdown);
+	page_counter_uncharge(&cg->res[res].counter, nr);
 }
 
 /**
@@ -224,14 +237,9 @@ static int ioasids_try_charge(struct ioasids_cgroup *cg, enum ioasids_res res,
 int ioasids_cgroup_try_charge_ioasid(struct ioasids_cgroup *cg,
 				     enum ioasid_set_kind kind)
 {
-	int ret;
-
 	if (!cg)
 		return 0;
-	ret = ioasids_try_charge(cg, IOASIDS_RES_IDS, 1);
-	if (!ret)
-		atomic_long_inc(&cg->nr_ioasids[kind]);
-	return ret;
+	return ioasids_try_charge(cg, IOASIDS_RES_IDS, &cg->nr_ioasids[kind], 1);
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_try_charge_ioasid);
 
@@ -245,10 +253,8 @@ EXPORT_SYMBOL_GPL(ioasids_cgroup_try_charge_ioasid);
 void ioasids_cgroup_uncharge_ioasid(struct ioasids_cgroup *cg,
 				    enum ioasid_set_kind kind)
 {
-	if (!cg)
-		return;
-	atomic_long_dec(&cg->nr_ioasids[kind]);
-	page_counter_uncharge(&cg->res[IOASIDS_RES_IDS].counter, 1);
+	if (cg)
+		ioasids_uncharge(cg, IOASIDS_RES_IDS, &cg->nr_ioasids[kind], 1);
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_uncharge_ioasid);
 
@@ -266,14 +272,10 @@ int ioasids_cgroup_try_charge_pinned(struct ioasids_cgroup *cg,
 				     enum ioasids_pinned_source source,
 				     unsigned long npages)
 {
-	int ret;
-
 	if (!cg)
 		return 0;
-	ret = ioasids_try_charge(cg, IOASIDS_RES_PINNED, npages);
-	if (!ret)
-		atomic_long_add(npages, &cg->nr_pinned[source]);
-	return ret;
+	return ioasids_try_charge(cg, IOASIDS_RES_PINNED,
+				  &cg->nr_pinned[source], npages);
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_try_charge_pinned);
 
@@ -289,10 +291,9 @@ void ioasids_cgroup_uncharge_pinned(struct ioasids_cgroup *cg,
 				    enum ioasids_pinned_source source,
 				    unsigned long npages)
 {
-	if (!cg)
-		return;
-	atomic_long_sub(npages, &cg->nr_pinned[source]);
-	page_counter_uncharge(&cg->res[IOASIDS_RES_PINNED].counter, npages);
+	if (cg)
+		ioasids_uncharge(cg, IOASIDS_RES_PINNED, &cg->nr_pinned[source],
+				 npages);
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_uncharge_pinned);
 
