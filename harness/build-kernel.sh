@@ -30,6 +30,10 @@ if ! cmp -s "$kconfig/.config" "$obj/.config"; then
 	cp "$kconfig/.config" "$obj/.config"
 fi
 
+# One kernel build at a time on this machine, whoever starts it: two at
+# once on two cores only make both slow.
+exec 9> "${KBUILD_LOCK:-/var/lock/ioasids-kbuild.lock}"
+flock 9
 echo "  BUILD   $obj (-j$(nproc), ccache ${CCACHE_DIR:-default})"
 start=$(date +%s)
 eval make -s -C "$src" O="$obj" $KBUILD_ARGS -j"$(nproc)" bzImage
