@@ -4,9 +4,18 @@
 # kept as an overlay on Debian's linux-source-6.12.
 #
 #   make check    install what is needed, build the test kernel, boot it in
-#                 QEMU and run every KUnit suite and selftest in the guest
+#                 QEMU and run every KUnit suite, selftest and bats suite
+#   make demo     boot the test kernel on a Debian host with systemd and play
+#                 a narrated scenario: two tenants, limits, ioasidctl status
+#   make shell    a root shell in the same guest (Ctrl-A X quits)
 #   make kernel   build the test kernel only
-#   make lint     checkpatch --strict, kernel-doc and sparse on the project
+#   make lint     checkpatch --strict, kernel-doc, sparse and Sphinx on the
+#                 project
+#   make stress   a 10-minute soak of the concurrency test (STRESS_SECONDS)
+#   make deb      a Debian package of the patched kernel, in build/deb
+#   make patches  the project as a git format-patch series, in build/series
+#   make patches-check  checkpatch --strict on each patch of the series, and
+#                 a kernel build after each (slow: about N minutes)
 #   make tree     lay the overlay and patches/ over the base tree only
 #   make clean    remove the build folder (the ccache stays)
 
@@ -30,13 +39,21 @@ export CCACHE_MAXSIZE  ?= 5G
 KBUILD_FLAGS := ARCH=x86_64 CC="ccache gcc" KBUILD_BUILD_TIMESTAMP= \
               KBUILD_BUILD_USER=ioasids KBUILD_BUILD_HOST=build
 KBUILD_ARGS := -C $(SRC) O=$(OBJ) $(KBUILD_FLAGS)
+# Taken by every kernel build: one at a time on the machine
+export KBUILD_LOCK ?= /var/lock/ioasids-kbuild.lock
 
 # Debian packages the build and the guest need.
 DEB_PACKAGES := linux-source-6.12 build-essential bc bison flex libelf-dev \
-	libssl-dev ccache qemu-system-x86 python3 kmod cpio rsync sparse
+	libssl-dev ccache qemu-system-x86 python3 kmod cpio rsync sparse \
+	debootstrap e2fsprogs libcgroup-dev pkg-config python3-sphinx groff-base
+
+# The Debian 12 root file system of the systemd guest, kept between runs
+ROOTFS_CACHE ?= /var/cache/ioasids-rootfs
+HOST_TOOLS   := $(GUEST)/install
+HOST_TESTS   := $(CURDIR)/tools/cgroup/ioasidctl/tests
 
 .PHONY: all check deps tree kernel kernel-main kernel-compat selftests \
-	run-guest lint clean
+	run-guest lint clean patches patches-check deb stress host-tools host-tests rootfs demo shell
 
 all: check
 
@@ -102,20 +119,102 @@ run-guest: kernel-main kernel-compat selftests
 		$(GUEST)/bench x-scalable-mode=on \
 		"kunit.enable=0 cgroup_disable=ioasids $(UNSAFE_INTERRUPTS)"
 
+# A long soak of the concurrency test: STRESS_SECONDS of allocating,
+# freeing, changing limits, migrating and removing cgroups, in the main
+# test kernel (make check runs a short version of it).
+STRESS_SECONDS ?= 600
+stress: kernel-main
+	@harness/build-selftests.sh $(SRC) $(OBJ) harness/stress-tests \
+		$(GUEST)/stress-bin
+	@GUEST_TIMEOUT=$$(( $(STRESS_SECONDS) * 3 + 600 )) harness/run-guest.sh \
+		$(BZIMAGE) $(GUEST)/stress $(GUEST)/stress-bin x-scalable-mode=on \
+		"kunit.enable=0 IOASID_STRESS_SECONDS=$(STRESS_SECONDS)"
+	@harness/report.sh $(SRC) $(GUEST)/stress
+
+# The series a maintainer reviews, signed off by whoever runs this
+SERIES := $(BUILD)/series
+patches: tree
+	@harness/make-patches.sh $(BUILD)/base $(SERIES)
+
+patches-check: patches
+	@KBUILD_ARGS='$(KBUILD_FLAGS)' harness/patches-check.sh $(SERIES) \
+		$(BUILD)/base $(BUILD)/bisect $(FRAGMENT)
+
+# A Debian package of the patched kernel for hosts, from Debian's cloud
+# kernel configuration (slow: see the README)
+deb: tree
+	@$(MAKE) -s --no-print-directory deps DEB_PACKAGES="linux-config-6.12 \
+		dpkg-dev debhelper rsync kmod cpio"
+	@KBUILD_ARGS='$(KBUILD_FLAGS)' harness/build-deb.sh $(SRC) \
+		$(BUILD)/obj-deb $(BUILD)/deb
+
+# The host side, as an operator's host runs it: ioasidctl, its systemd
+# unit and a tenant's load, installed into a Debian 12 root file system
+# whose PID 1 is systemd.
+host-tools: tree
+	@rm -rf $(HOST_TOOLS)
+	@$(MAKE) -s --no-print-directory -C $(SRC)/tools/cgroup/ioasidctl \
+		OUTPUT=$(BUILD)/ioasidctl/ install DESTDIR=$(HOST_TOOLS) prefix=/usr
+	@harness/build-selftests.sh $(SRC) $(OBJ) harness/host-tools \
+		$(HOST_TOOLS)/usr/local/bin
+	@echo "  TOOLS   $(HOST_TOOLS)"
+
+rootfs: deps
+	@harness/make-rootfs.sh $(ROOTFS_CACHE) > $(BUILD)/rootfs-path
+
+SYSTEMD_GUEST = harness/run-systemd-guest.sh $(1) $(BZIMAGE) \
+	$(GUEST)/systemd $$(cat $(BUILD)/rootfs-path) $(HOST_TOOLS) \
+	$(HOST_TESTS) "$(UNSAFE_INTERRUPTS)"
+
+host-tests: kernel-main host-tools rootfs
+	@$(call SYSTEMD_GUEST,check)
+
+demo: kernel-main host-tools rootfs
+	@$(call SYSTEMD_GUEST,demo)
+
+shell: kernel-main host-tools rootfs
+	@$(call SYSTEMD_GUEST,shell)
+
+# make bench: a kernel without the debug options, with the in-kernel
+# benchmark (harness/bench.config), booted three times: the in-kernel
+# benchmark, then VFIO MAP_DMA with the controller and with
+# cgroup_disable=ioasids.  BENCHMARKS.md and benchmarks.png report them.
+OBJ_BENCH := $(BUILD)/obj-bench
+BENCH_BZIMAGE := $(OBJ_BENCH)/arch/x86/boot/bzImage
+.PHONY: bench kernel-bench
+bench: DEB_PACKAGES += gnuplot-nox
+kernel-bench: tree
+	@KBUILD_ARGS='$(KBUILD_FLAGS)' harness/build-kernel.sh $(SRC) \
+		$(OBJ_BENCH) $(CURDIR)/harness/bench.config
+bench: kernel-bench
+	@harness/build-selftests.sh $(SRC) $(OBJ_BENCH) harness/benchmarks \
+		$(GUEST)/bench-bin
+	@harness/run-guest.sh $(BENCH_BZIMAGE) $(GUEST)/bench-kernel \
+		$(CURDIR)/harness/bench-tests x-scalable-mode=on
+	@GUEST_MEMORY=3G harness/run-guest.sh $(BENCH_BZIMAGE) \
+		$(GUEST)/bench-pinned-on $(GUEST)/bench-bin x-scalable-mode=on \
+		"$(UNSAFE_INTERRUPTS)"
+	@GUEST_MEMORY=3G harness/run-guest.sh $(BENCH_BZIMAGE) \
+		$(GUEST)/bench-pinned-off $(GUEST)/bench-bin x-scalable-mode=on \
+		"cgroup_disable=ioasids $(UNSAFE_INTERRUPTS)"
+	@harness/bench-report.sh $(GUEST) BENCHMARKS.md benchmarks.png
+
 # checkpatch, kernel-doc and sparse on everything the project adds
-LINT_OBJS = $(patsubst %.c,%.o,$(shell git ls-files 'drivers/*.c' 'kernel/*.c'))
+# (the kernel's own C files that patches/ touches, too)
+LINT_OBJS = $(patsubst %.c,%.o,$(shell git ls-files 'drivers/*.c' 'kernel/*.c'; \
+	sed -nE 's@^\+\+\+ b/((drivers|kernel|mm|lib)/.*\.c)$$@\1@p' patches/*.patch | sort -u))
 
 lint: kernel
-	@echo "  LINT    checkpatch --strict, kernel-doc, sparse"
-	@$(MAKE) --no-print-directory $(KBUILD_ARGS) C=2 \
+	@echo "  LINT    checkpatch --strict, kernel-doc, sparse, Sphinx"
+	@flock $(KBUILD_LOCK) $(MAKE) --no-print-directory $(KBUILD_ARGS) C=2 \
 		CHECK="sparse -Wno-unknown-attribute" $(LINT_OBJS) \
 		> $(BUILD)/sparse.log 2>&1 || true
-	@harness/lint.sh $(SRC) $(BUILD)/sparse.log $(BUILD)/lint.tap
+	@harness/lint.sh $(SRC) $(BUILD)/base $(BUILD)/sparse.log $(BUILD)/lint.tap
 
-check: lint run-guest
+check: lint run-guest host-tests
 	@harness/report.sh $(SRC) $(BUILD)/lint.tap $(GUEST)/main+kunit \
 		$(GUEST)/pasid $(GUEST)/compat $(GUEST)/bench-on \
-		$(GUEST)/bench-off
+		$(GUEST)/bench-off $(GUEST)/systemd
 
 clean:
 	rm -rf $(BUILD)

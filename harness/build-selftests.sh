@@ -17,8 +17,10 @@ bin=$4
 rm -rf "$bin"
 mkdir -p "$bin"
 
-# The uAPI headers of the patched tree, as the selftests' Makefiles expect.
-make -s -C "$src" O="$obj" ARCH=x86_64 headers >/dev/null
+# The uAPI headers of the patched tree, as the selftests' Makefiles expect
+# (a make of the kernel's object folder: under the kernel builds' lock)
+flock "${KBUILD_LOCK:-/var/lock/ioasids-kbuild.lock}" \
+	make -s -C "$src" O="$obj" ARCH=x86_64 headers >/dev/null
 while read -r target test _; do
 	case "$target" in ''|'#'*) continue ;; esac
 	out=$obj/kselftest/$target

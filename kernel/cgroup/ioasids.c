@@ -33,6 +33,7 @@
 #include <linux/ioasids_cgroup.h>
 #include <linux/kernel.h>
 #include <linux/page_counter.h>
+#include <linux/percpu.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -74,6 +75,16 @@ static const char *const ioasids_pinned_name[IOASIDS_NR_PINNED_SOURCES] = {
 	[IOASIDS_PINNED_IOMMUFD] = "pinned_iommufd",
 };
 
+/*
+ * What one CPU charged to one cgroup, by kind of consumer and by source of
+ * pinned memory, for ioasids.stat: per CPU, so that keeping the breakdown
+ * adds no atomic operation to a charge.
+ */
+struct ioasids_stat {
+	long nr_ioasids[IOASID_SET_NR_KINDS];
+	long nr_pinned[IOASIDS_NR_PINNED_SOURCES];
+};
+
 struct ioasids_resource {
 	struct page_counter counter;
 	/* Times a charge failed at this level or below it */
@@ -86,16 +97,15 @@ struct ioasids_resource {
  * struct ioasids_cgroup - The controller's state in one cgroup
  * @css: the cgroup's state for this controller
  * @res: each limited resource
- * @nr_ioasids: IOASIDs charged to this very cgroup, by kind of consumer
- * @nr_pinned: pages pinned and charged to this very cgroup, by source
+ * @stat: IOASIDs and pinned pages charged to this very cgroup, by kind
+ *	of consumer and by source, per CPU
  * @events_file: ioasids.events, for notifications
  * @events_local_file: ioasids.events.local, for notifications
  */
 struct ioasids_cgroup {
 	struct cgroup_subsys_state css;
 	struct ioasids_resource res[IOASIDS_NR_RES];
-	atomic_long_t nr_ioasids[IOASID_SET_NR_KINDS];
-	atomic_long_t nr_pinned[IOASIDS_NR_PINNED_SOURCES];
+	struct ioasids_stat __percpu *stat;
 	struct cgroup_file events_file;
 	struct cgroup_file events_local_file;
 };
@@ -126,6 +136,12 @@ ioasids_css_alloc(struct cgroup_subsys_state *parent_css)
 		if (!cg)
 			return ERR_PTR(-ENOMEM);
 	}
+	cg->stat = alloc_percpu(struct ioasids_stat);
+	if (!cg->stat) {
+		if (cg != &root_ioasids_cg)
+			kfree(cg);
+		return ERR_PTR(-ENOMEM);
+	}
 	for (i = 0; i < IOASIDS_NR_RES; i++)
 		page_counter_init(&cg->res[i].counter,
 				  parent ? &parent->res[i].counter : NULL,
@@ -137,6 +153,7 @@ static void ioasids_css_free(struct cgroup_subsys_state *css)
 {
 	struct ioasids_cgroup *cg = css_ioasids(css);
 
+	free_percpu(cg->stat);
 	if (cg != &root_ioasids_cg)
 		kfree(cg);
 }
@@ -205,7 +222,7 @@ static void ioasids_event(struct ioasids_cgroup *over, enum ioasids_res res)
  * @breakdown, @cg's own counter of their kind for ioasids.stat.
  */
 static int ioasids_try_charge(struct ioasids_cgroup *cg, enum ioasids_res res,
-			      atomic_long_t *breakdown, unsigned long nr)
+			      long __percpu *breakdown, unsigned long nr)
 {
 	struct page_counter *fail;
 
@@ -214,14 +231,14 @@ static int ioasids_try_charge(struct ioasids_cgroup *cg, enum ioasids_res res,
 					   res[res].counter), res);
 		return -EBUSY;
 	}
-	atomic_long_add(nr, breakdown);
+	this_cpu_add(*breakdown, nr);
 	return 0;
 }
 
 static void ioasids_uncharge(struct ioasids_cgroup *cg, enum ioasids_res res,
-			     atomic_long_t *breakdown, unsigned long nr)
+			     long __percpu *breakdown, unsigned long nr)
 {
-	atomic_long_sub(nr, breakdown);
+	this_cpu_sub(*breakdown, nr);
 	page_counter_uncharge(&cg->res[res].counter, nr);
 }
 
@@ -239,7 +256,8 @@ int ioasids_cgroup_try_charge_ioasid(struct ioasids_cgroup *cg,
 {
 	if (!cg)
 		return 0;
-	return ioasids_try_charge(cg, IOASIDS_RES_IDS, &cg->nr_ioasids[kind], 1);
+	return ioasids_try_charge(cg, IOASIDS_RES_IDS,
+				  &cg->stat->nr_ioasids[kind], 1);
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_try_charge_ioasid);
 
@@ -254,7 +272,8 @@ void ioasids_cgroup_uncharge_ioasid(struct ioasids_cgroup *cg,
 				    enum ioasid_set_kind kind)
 {
 	if (cg)
-		ioasids_uncharge(cg, IOASIDS_RES_IDS, &cg->nr_ioasids[kind], 1);
+		ioasids_uncharge(cg, IOASIDS_RES_IDS,
+				 &cg->stat->nr_ioasids[kind], 1);
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_uncharge_ioasid);
 
@@ -275,7 +294,7 @@ int ioasids_cgroup_try_charge_pinned(struct ioasids_cgroup *cg,
 	if (!cg)
 		return 0;
 	return ioasids_try_charge(cg, IOASIDS_RES_PINNED,
-				  &cg->nr_pinned[source], npages);
+				  &cg->stat->nr_pinned[source], npages);
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_try_charge_pinned);
 
@@ -292,8 +311,8 @@ void ioasids_cgroup_uncharge_pinned(struct ioasids_cgroup *cg,
 				    unsigned long npages)
 {
 	if (cg)
-		ioasids_uncharge(cg, IOASIDS_RES_PINNED, &cg->nr_pinned[source],
-				 npages);
+		ioasids_uncharge(cg, IOASIDS_RES_PINNED,
+				 &cg->stat->nr_pinned[source], npages);
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_uncharge_pinned);
 
@@ -437,26 +456,28 @@ static u64 ioasids_capacity_read(struct cgroup_subsys_state *css,
 static int ioasids_stat_show(struct seq_file *sf, void *v)
 {
 	struct cgroup_subsys_state *css = seq_css(sf), *pos;
-	unsigned long nr[IOASID_SET_NR_KINDS] = {};
-	unsigned long pinned[IOASIDS_NR_PINNED_SOURCES] = {};
-	struct ioasids_cgroup *cg;
-	int i;
+	long nr[IOASID_SET_NR_KINDS] = {};
+	long pinned[IOASIDS_NR_PINNED_SOURCES] = {};
+	struct ioasids_stat *stat;
+	int i, cpu;
 
 	rcu_read_lock();
 	css_for_each_descendant_pre(pos, css) {
-		cg = css_ioasids(pos);
-		for (i = 0; i < IOASID_SET_NR_KINDS; i++)
-			nr[i] += atomic_long_read(&cg->nr_ioasids[i]);
-		for (i = 0; i < IOASIDS_NR_PINNED_SOURCES; i++)
-			pinned[i] += atomic_long_read(&cg->nr_pinned[i]);
+		for_each_possible_cpu(cpu) {
+			stat = per_cpu_ptr(css_ioasids(pos)->stat, cpu);
+			for (i = 0; i < IOASID_SET_NR_KINDS; i++)
+				nr[i] += READ_ONCE(stat->nr_ioasids[i]);
+			for (i = 0; i < IOASIDS_NR_PINNED_SOURCES; i++)
+				pinned[i] += READ_ONCE(stat->nr_pinned[i]);
+		}
 	}
 	rcu_read_unlock();
 
 	for (i = 0; i < IOASID_SET_NR_KINDS; i++)
-		seq_printf(sf, "%s %lu\n", ioasids_kind_name[i], nr[i]);
+		seq_printf(sf, "%s %ld\n", ioasids_kind_name[i], max(nr[i], 0L));
 	for (i = 0; i < IOASIDS_NR_PINNED_SOURCES; i++)
 		seq_printf(sf, "%s %llu\n", ioasids_pinned_name[i],
-			   (u64)pinned[i] * PAGE_SIZE);
+			   (u64)max(pinned[i], 0L) * PAGE_SIZE);
 	return 0;
 }
 

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ioasidctl: cgroup names.  A cgroup is named by its path below the
+ * cgroup2 mount point, "/" for the root: "/tenant-a", "tenant-a" and
+ * "/tenant-a/" all name the same cgroup, "/system.slice/foo.service" a
+ * nested one.  Names are normalized to one leading slash, no empty
+ * component and no trailing slash; "." and ".." are refused, so that a
+ * name cannot leave the hierarchy.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cgpath.h"
+
+/* Longer names cannot be held by libcgroup (FILENAME_MAX with the mount) */
+#define CGPATH_MAX	3072
+
+/* The normalized name, allocated, or NULL with the reason in @why */
+char *cgpath_normalize(const char *name, const char **why)
+{
+	size_t len = strlen(name), i = 0, o = 0;
+	char *path;
+
+	if (!len) {
+		*why = "empty cgroup name";
+		return NULL;
+	}
+	if (len > CGPATH_MAX) {
+		*why = "cgroup name too long";
+		return NULL;
+	}
+	path = malloc(len + 2);
+	if (!path) {
+		*why = "out of memory";
+		return NULL;
+	}
+	while (name[i]) {
+		size_t start, n;
+
+		while (name[i] == '/')
+			i++;
+		if (!name[i])
+			break;
+		start = i;
+		while (name[i] && name[i] != '/') {
+			if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f) {
+				*why = "control character in cgroup name";
+				goto invalid;
+			}
+			i++;
+		}
+		n = i - start;
+		if ((n == 1 && name[start] == '.') ||
+		    (n == 2 && !strncmp(name + start, "..", 2))) {
+			*why = "\".\" and \"..\" are not allowed in a cgroup name";
+			goto invalid;
+		}
+		path[o++] = '/';
+		memcpy(path + o, name + start, n);
+		o += n;
+	}
+	if (!o)
+		path[o++] = '/';
+	path[o] = '\0';
+	return path;
+
+invalid:
+	free(path);
+	return NULL;
+}
+
+bool cgpath_is_root(const char *path)
+{
+	return !strcmp(path, "/");
+}
+
+/* The parent's name, allocated; NULL for the root (or out of memory) */
+char *cgpath_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *parent;
+	size_t n;
+
+	if (cgpath_is_root(path) || !slash)
+		return NULL;
+	n = slash == path ? 1 : (size_t)(slash - path);
+	parent = malloc(n + 1);
+	if (parent) {
+		memcpy(parent, path, n);
+		parent[n] = '\0';
+	}
+	return parent;
+}
+
+/* 0 for the root, 1 for its children, ... */
+int cgpath_depth(const char *path)
+{
+	int depth = 0;
+
+	if (cgpath_is_root(path))
+		return 0;
+	for (; *path; path++)
+		depth += *path == '/';
+	return depth;
+}
+
+/* The last component, "/" for the root */
+const char *cgpath_basename(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return cgpath_is_root(path) || !slash ? path : slash + 1;
+}
+
+/*
+ * Order of a tree listing: a cgroup before its children, siblings by
+ * name.  Compares component by component, a slash sorting before any
+ * character, so that "/a" and "/a/b" come before "/a-b".
+ */
+int cgpath_cmp(const char *a, const char *b)
+{
+	while (*a && *a == *b) {
+		a++;
+		b++;
+	}
+	if (*a == *b)
+		return 0;
+	if (!*a)
+		return -1;
+	if (!*b)
+		return 1;
+	if (*a == '/')
+		return -1;
+	if (*b == '/')
+		return 1;
+	return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+}
+
+/* The name to put before "/file" in a message: "" for the root */
+const char *cgpath_prefix(const char *path)
+{
+	return cgpath_is_root(path) ? "" : path;
+}

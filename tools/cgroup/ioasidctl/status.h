@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ioasidctl: the status of a subtree, as "status" collects and prints it.
+ */
+#ifndef IOASIDCTL_STATUS_H
+#define IOASIDCTL_STATUS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "cg.h"
+
+struct status_row {
+	char *path;
+	int depth;		/* below the cgroup status was asked for */
+	struct ioasids_state st;
+};
+
+struct status {
+	struct status_row *rows;
+	size_t n;
+	bool has_capacity;
+	unsigned long long capacity;
+};
+
+int status_print_text(const struct status *s, FILE *f);
+void status_print_json(const struct status *s, FILE *f);
+
+#endif /* IOASIDCTL_STATUS_H */

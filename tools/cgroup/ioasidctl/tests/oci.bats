@@ -1,0 +1,183 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+#
+# An OCI runtime (Debian 12's crun, with its cgroupfs manager) writes the
+# ioasids limit of a container from linux.resources.unified, and the
+# kernel enforces it on what the container allocates.  The bundle's root
+# file system is an empty folder with the host's /usr and /etc bound
+# read-only (Debian 12 has a merged /usr: /bin, /lib... are symbolic links
+# into it), so that no image is needed.  The container keeps the host's
+# network and user namespaces; and the annotation
+# run.oci.keep_original_groups spares crun 1.8 reading /proc/self/setgroups,
+# which a kernel without CONFIG_USER_NS does not have.
+
+CG=/sys/fs/cgroup
+P=/ioasidctl-oci		# the parent cgroup of the containers
+CTR=ioasidctl-oci-ctr
+CRUN=(crun --cgroup-manager=cgroupfs)
+
+cg_rmtree() {
+	local dir=$CG$1 d i
+	[ -d "$dir" ] || return 0
+	echo 1 > "$dir/cgroup.kill" 2>/dev/null || true
+	find "$dir" -depth -type d | while read -r d; do
+		for i in $(seq 20); do
+			rmdir "$d" 2>/dev/null && break
+			sleep 0.1
+		done
+	done
+	[ ! -d "$dir" ]
+}
+
+# A bundle in DIR whose container runs ARGS..., in the cgroup $P/$CTR;
+# JQ_EXTRA, if set, is one more jq filter for its config.json.
+make_bundle() {
+	local dir=$1 l
+	shift
+	mkdir -p "$dir/rootfs"/{proc,dev,usr,etc,tmp,sys/fs/cgroup}
+	for l in bin sbin lib lib32 lib64 libx32; do
+		if [ -L "/$l" ]; then
+			ln -s "$(readlink "/$l")" "$dir/rootfs/$l"
+		fi
+	done
+	(cd "$dir" && rm -f config.json && crun spec)
+	args=$(printf '%s\n' "$@" | jq -R . | jq -s .)
+	jq --argjson args "$args" --arg cgpath "$P/$CTR" '
+		.process.terminal = false |
+		.process.args = $args |
+		.root = {path: "rootfs", readonly: true} |
+		.hostname = "ioasidctl-oci" |
+		.mounts = [
+			{destination: "/proc", type: "proc", source: "proc"},
+			{destination: "/dev", type: "tmpfs", source: "tmpfs",
+			 options: ["nosuid", "strictatime", "mode=755", "size=65536k"]},
+			{destination: "/tmp", type: "tmpfs", source: "tmpfs"},
+			{destination: "/usr", type: "bind", source: "/usr",
+			 options: ["rbind", "ro"]},
+			{destination: "/etc", type: "bind", source: "/etc",
+			 options: ["rbind", "ro"]},
+			{destination: "/sys/fs/cgroup", type: "bind",
+			 source: "/sys/fs/cgroup", options: ["rbind", "ro"]}
+		] |
+		.linux.namespaces = [{type: "pid"}, {type: "ipc"},
+				     {type: "uts"}, {type: "mount"}] |
+		del(.linux.maskedPaths, .linux.readonlyPaths) |
+		.linux.cgroupsPath = $cgpath |
+		.annotations["run.oci.keep_original_groups"] = "1" |
+		'"${JQ_EXTRA:-.}" "$dir/config.json" > "$dir/config.new"
+	mv "$dir/config.new" "$dir/config.json"
+}
+
+# Run the container of bundle DIR in the foreground
+crun_run() {
+	run timeout 120 "${CRUN[@]}" run --bundle "$1" "$CTR" 3>&-
+	"${CRUN[@]}" delete -f "$CTR" >/dev/null 2>&1 || true
+}
+
+# The operator's part: the parent's limit, and the controller enabled down
+# to the container's cgroup
+prepare_cgroups() {
+	"${CRUN[@]}" delete -f "$CTR" >/dev/null 2>&1 || true
+	cg_rmtree "$P"
+	ioasidctl set --create "$P" max=64
+	ioasidctl set --create "$P/$CTR" max=max
+}
+
+setup_file() {
+	grep -qw ioasids "$CG/cgroup.controllers" ||
+		skip "no ioasids controller in $CG/cgroup.controllers"
+	command -v crun >/dev/null || skip "crun is not installed"
+	command -v jq >/dev/null || skip "jq is not installed"
+	# crun 1.8 reads /proc/self/uid_map as it starts, to know whether it
+	# runs in a user namespace: it cannot run on a kernel without them
+	[ -e /proc/self/uid_map ] ||
+		skip "the kernel has no user namespaces (CONFIG_USER_NS), and crun 1.8 cannot start without /proc/self/uid_map"
+	# Can crun run a container at all here?  (namespaces, pivot_root,
+	# BPF device control)
+	prepare_cgroups
+	make_bundle "$BATS_FILE_TMPDIR/probe" /bin/true
+	crun_run "$BATS_FILE_TMPDIR/probe"
+	if [ "$status" -ne 0 ]; then
+		echo "$output" > "$BATS_FILE_TMPDIR/cannot-run"
+	fi
+}
+
+teardown_file() {
+	"${CRUN[@]}" delete -f "$CTR" >/dev/null 2>&1 || true
+	cg_rmtree "$P"
+}
+
+setup() {
+	if [ -e "$BATS_FILE_TMPDIR/cannot-run" ]; then
+		skip "crun cannot run a container in this system: $(cat "$BATS_FILE_TMPDIR/cannot-run")"
+	fi
+	prepare_cgroups
+}
+
+teardown() {
+	"${CRUN[@]}" delete -f "$CTR" >/dev/null 2>&1 || true
+	cg_rmtree "$P"
+}
+
+@test "linux.resources.unified ioasids.max is written to the container's cgroup" {
+	JQ_EXTRA='.linux.resources.unified = {"ioasids.max": "5"}' \
+		make_bundle "$BATS_TEST_TMPDIR/b" /bin/sleep 300
+	run "${CRUN[@]}" run --detach --bundle "$BATS_TEST_TMPDIR/b" "$CTR" 3>&-
+	[ "$status" -eq 0 ]
+	[ "$(cat "$CG$P/$CTR/ioasids.max")" = 5 ]
+	run "${CRUN[@]}" state "$CTR"
+	jq -e '.status == "running"' <<< "$output"
+	# The container's process is in that cgroup
+	pid=$(jq -r .pid <<< "$output")
+	[ "$(cat "/proc/$pid/cgroup")" = "0::$P/$CTR" ]
+	run ioasidctl status --json "$P"
+	[ "$status" -eq 0 ]
+	jq -e --arg c "$P/$CTR" '.cgroups[] | select(.path == $c) | .max == 5' <<< "$output"
+	"${CRUN[@]}" delete -f "$CTR"
+}
+
+@test "the container sees its own limit" {
+	JQ_EXTRA='.linux.resources.unified = {"ioasids.max": "5", "ioasids.pinned.max": "64M"}' \
+		make_bundle "$BATS_TEST_TMPDIR/b" /bin/sh -c \
+		'c=/sys/fs/cgroup$(sed -n "s/^0:://p" /proc/self/cgroup); cat $c/ioasids.max $c/ioasids.pinned.max'
+	crun_run "$BATS_TEST_TMPDIR/b"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 5 ]
+	[ "${lines[1]}" = 67108864 ]
+}
+
+@test "an invalid unified value makes the container fail to start" {
+	JQ_EXTRA='.linux.resources.unified = {"ioasids.max": "10x"}' \
+		make_bundle "$BATS_TEST_TMPDIR/b" /bin/true
+	crun_run "$BATS_TEST_TMPDIR/b"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"ioasids.max"* ]]
+}
+
+@test "the kernel enforces the container's limit on what it allocates" {
+	command -v ioasids_tenant >/dev/null ||
+		skip "ioasids_tenant (tools/testing/selftests/cgroup) is not installed"
+	[ -c /dev/ioasid ] || skip "no /dev/ioasid"
+	case "$(command -v ioasids_tenant)" in
+	/usr/*) ;;
+	*) skip "ioasids_tenant is not under /usr, which the container sees" ;;
+	esac
+	major=$((16#$(stat -c %t /dev/ioasid)))
+	minor=$((16#$(stat -c %T /dev/ioasid)))
+	export JQ_EXTRA='
+		.linux.resources.unified = {"ioasids.max": "5"} |
+		.linux.devices = [{path: "/dev/ioasid", type: "c",
+				   major: '"$major"', minor: '"$minor"',
+				   fileMode: 438, uid: 0, gid: 0}] |
+		.linux.resources.devices += [{allow: true, type: "c",
+					      major: '"$major"', minor: '"$minor"',
+					      access: "rwm"}]'
+	make_bundle "$BATS_TEST_TMPDIR/ok" "$(command -v ioasids_tenant)" --ids 5
+	crun_run "$BATS_TEST_TMPDIR/ok"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"allocated 5 IOASIDs"* ]]
+	make_bundle "$BATS_TEST_TMPDIR/over" "$(command -v ioasids_tenant)" --ids 6
+	crun_run "$BATS_TEST_TMPDIR/over"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"IOASID 6 of 6: Device or resource busy"* ]]
+}

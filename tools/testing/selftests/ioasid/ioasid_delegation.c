@@ -1,0 +1,585 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of the ioasids controller in a cgroup delegated to an unprivileged
+ * user, as Documentation/admin-guide/cgroup-v2.rst, "Delegation", describes
+ * it and systemd's Delegate= does it: the cgroup's directory and its
+ * cgroup.procs, cgroup.subtree_control and cgroup.threads files belong to
+ * the user, its other files stay root's.
+ *
+ * The delegatee organizes its subtree and sets the limits of the cgroups
+ * it creates, but cannot change the limit of the delegated cgroup itself,
+ * nothing it does lets its IOASIDs escape that limit, and it cannot move
+ * its processes out of the subtree.  /dev/ioasid is root's, mode 0600,
+ * until the administrator grants it.
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <grp.h>
+#include <linux/ioasid.h>
+#include <linux/limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../kselftest_harness.h"
+#include "../cgroup/cgroup_util.h"
+#include "../cgroup/ioasids_util.h"
+
+#define IOASID_DEV		"/dev/ioasid"
+
+/* The user the cgroup is delegated to, and a user it is not */
+#define DELEGATEE_UID		65534
+#define DELEGATEE_GID		65534
+#define STRANGER_UID		65533
+#define STRANGER_GID		65533
+
+/* The limit root sets on the delegated cgroup */
+#define DELEGATED_MAX		4
+
+/* How long to wait for an uncharge that happens on release */
+#define RELEASE_TIMEOUT_MS	5000
+
+/* The files systemd's Delegate= gives to the user, with the directory */
+static const char *const delegated_files[] = {
+	"cgroup.procs", "cgroup.subtree_control", "cgroup.threads",
+};
+
+/* What a process running as the delegatee needs to know */
+struct ctx {
+	const char *root;
+	/* Root's, with ioasids enabled for its children */
+	const char *base;
+	/* Delegated */
+	const char *dlg;
+	/* Root's */
+	const char *other;
+	/* Delegated to the same user, but outside dlg */
+	const char *other_dlg;
+	/* A process of root's in other */
+	pid_t victim;
+};
+
+/*
+ * In a process of the delegatee, no harness asserts: they would unwind into
+ * the harness.  The checks count the failures, which make its exit status.
+ */
+static int failures;
+
+static __printf(3, 4) bool check(bool cond, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cond)
+		return true;
+	failures++;
+	printf("# line %d: ", line);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	return false;
+}
+
+#define CHECK(cond, fmt, ...) check(cond, __LINE__, fmt, ##__VA_ARGS__)
+
+/* @ret, 0 or -errno, is -@err */
+static bool check_err(long long ret, int err, int line, const char *what)
+{
+	return check(!expect_err(ret, err, what), line, "%s", what);
+}
+
+#define CHECK_ERR(ret, err, what) check_err(ret, err, __LINE__, what)
+#define CHECK_OK(ret, what) check_err(ret, 0, __LINE__, what)
+
+static long ioasid_alloc(int fd)
+{
+	struct ioasid_alloc cmd = { .size = sizeof(cmd) };
+
+	if (ioctl(fd, IOASID_ALLOC, &cmd))
+		return -errno;
+	return cmd.out_ioasid;
+}
+
+/* Open /dev/ioasid: the file descriptor, or -errno */
+static int ioasid_open(void)
+{
+	int fd = open(IOASID_DEV, O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* Move the process @pid, 0 for the caller, to @cg: 0 or -errno */
+static int cg_move(const char *cg, pid_t pid)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%d", pid);
+	return cg_write(cg, "cgroup.procs", buf);
+}
+
+static int mkdir_err(const char *path)
+{
+	return mkdir(path, 0755) ? -errno : 0;
+}
+
+/* Whether /proc/@pid/cgroup names @cg, a path under @root */
+static bool in_cgroup(const char *root, pid_t pid, const char *cg)
+{
+	char buf[PATH_MAX], expected[PATH_MAX];
+
+	if (proc_read_text(pid, false, "cgroup", buf, sizeof(buf)) < 0)
+		return false;
+	snprintf(expected, sizeof(expected), "0::%s\n", cg + strlen(root));
+	return !strcmp(buf, expected);
+}
+
+/*
+ * Run @fn in a child process that root moves to @cg, then gives the
+ * credentials of @uid and @gid, without supplementary groups.  Returns the
+ * exit status of @fn, 0 if it passed.
+ */
+static int run_as(uid_t uid, gid_t gid, const char *cg,
+		  int (*fn)(const struct ctx *c), const struct ctx *c)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (cg && cg_move(cg, 0)) {
+			ksft_print_msg("cannot move to %s\n", cg);
+			_exit(100);
+		}
+		if (setgroups(0, NULL) || setgid(gid) || setuid(uid)) {
+			ksft_perror("dropping privileges");
+			_exit(101);
+		}
+		_exit(fn(c) || failures ? 1 : 0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int run_as_delegatee(const char *cg, int (*fn)(const struct ctx *c),
+			    const struct ctx *c)
+{
+	return run_as(DELEGATEE_UID, DELEGATEE_GID, cg, fn, c);
+}
+
+/* Give @cg to the delegatee, as Delegate= does */
+static int delegate(const char *cg)
+{
+	char path[PATH_MAX];
+	unsigned int i;
+
+	if (chown(cg, DELEGATEE_UID, DELEGATEE_GID))
+		return -1;
+	for (i = 0; i < ARRAY_SIZE(delegated_files); i++) {
+		snprintf(path, sizeof(path), "%s/%s", cg, delegated_files[i]);
+		if (chown(path, DELEGATEE_UID, DELEGATEE_GID))
+			return -1;
+	}
+	return 0;
+}
+
+static int rm_one(const char *path, const struct stat *sb, int type,
+		  struct FTW *ftw)
+{
+	if (type == FTW_DP)
+		cg_destroy(path);
+	return 0;
+}
+
+/* The owner and mode of @path are @uid, @gid and @mode */
+static bool owned(const char *path, uid_t uid, gid_t gid, mode_t mode)
+{
+	struct stat st;
+
+	return !stat(path, &st) && st.st_uid == uid && st.st_gid == gid &&
+	       (st.st_mode & 07777) == mode;
+}
+
+FIXTURE(delegation)
+{
+	char root[PATH_MAX];
+	char *base, *dlg, *other, *other_dlg;
+	/* /dev/ioasid as it was, to restore */
+	struct stat dev;
+	pid_t victim;
+	struct ctx c;
+};
+
+FIXTURE_SETUP(delegation)
+{
+	char name[64];
+
+	self->victim = -1;
+	if (geteuid())
+		SKIP(return, "needs root");
+	if (stat(IOASID_DEV, &self->dev))
+		SKIP(return, "%s: %s", IOASID_DEV, strerror(errno));
+	if (cg_find_unified_root(self->root, sizeof(self->root), NULL))
+		SKIP(return, "cgroup v2 isn't mounted");
+	if (cg_read_strstr(self->root, "cgroup.controllers", "ioasids"))
+		SKIP(return, "ioasids controller isn't available");
+	if (cg_read_strstr(self->root, "cgroup.subtree_control", "ioasids"))
+		ASSERT_EQ(0, cg_write(self->root, "cgroup.subtree_control",
+				      "+ioasids"));
+
+	snprintf(name, sizeof(name), "ioasid_delegation.%d", getpid());
+	self->base = test_cg_create(self->root, name, true);
+	ASSERT_NE(NULL, self->base);
+	self->dlg = test_cg_create(self->base, "dlg", false);
+	ASSERT_NE(NULL, self->dlg);
+	self->other = test_cg_create(self->base, "other", false);
+	ASSERT_NE(NULL, self->other);
+	self->other_dlg = test_cg_create(self->base, "other_dlg", false);
+	ASSERT_NE(NULL, self->other_dlg);
+	ASSERT_EQ(0, delegate(self->dlg));
+	ASSERT_EQ(0, delegate(self->other_dlg));
+	ASSERT_EQ(0, cg_write_numeric(self->dlg, "ioasids.max",
+				      DELEGATED_MAX));
+
+	self->c = (struct ctx) {
+		.root = self->root,
+		.base = self->base,
+		.dlg = self->dlg,
+		.other = self->other,
+		.other_dlg = self->other_dlg,
+		.victim = -1,
+	};
+}
+
+FIXTURE_TEARDOWN(delegation)
+{
+	/* /dev/ioasid as it was, whatever a test granted */
+	if (chown(IOASID_DEV, self->dev.st_uid, self->dev.st_gid) ||
+	    chmod(IOASID_DEV, self->dev.st_mode & 07777))
+		ksft_perror("restoring " IOASID_DEV);
+	if (self->victim > 0) {
+		kill(self->victim, SIGKILL);
+		waitpid(self->victim, NULL, 0);
+	}
+	cg_enter_current(self->root);
+	if (self->base)
+		nftw(self->base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(self->other_dlg);
+	free(self->other);
+	free(self->dlg);
+	free(self->base);
+}
+
+/* Create two children, move to one, enable ioasids, set their limits */
+static int creates_children(const struct ctx *c)
+{
+	char x[PATH_MAX], y[PATH_MAX], file[PATH_MAX + 16];
+	struct stat st;
+
+	snprintf(x, sizeof(x), "%s/x", c->dlg);
+	snprintf(y, sizeof(y), "%s/y", c->dlg);
+	/* No process may stay in dlg once it enables a controller. */
+	if (!CHECK_OK(mkdir_err(x), "mkdir x") ||
+	    !CHECK_OK(mkdir_err(y), "mkdir y") ||
+	    !CHECK_OK(cg_move(x, 0), "moving to x") ||
+	    !CHECK_OK(cg_write(c->dlg, "cgroup.subtree_control", "+ioasids"),
+		      "enabling ioasids for the children of dlg"))
+		return 1;
+
+	/* The files of a cgroup the delegatee created are its own */
+	snprintf(file, sizeof(file), "%s/ioasids.max", x);
+	if (CHECK(!stat(file, &st), "x has no ioasids.max"))
+		CHECK(st.st_uid == getuid(),
+		      "x/ioasids.max is not the delegatee's");
+	CHECK_OK(cg_write(x, "ioasids.max", "3"), "x/ioasids.max");
+	CHECK(!check_exact(x, "ioasids.max", "3\n"), "x/ioasids.max");
+	CHECK_OK(cg_write(y, "ioasids.max", "max"), "y/ioasids.max");
+	CHECK_OK(cg_write(y, "ioasids.max", "0"), "y/ioasids.max");
+	CHECK(!check_exact(y, "ioasids.max", "0\n"), "y/ioasids.max");
+
+	/* Moving within the subtree is the delegatee's business */
+	CHECK_OK(cg_move(y, 0), "moving from x to y");
+	CHECK(in_cgroup(c->root, getpid(), y), "not in y");
+	CHECK_OK(cg_move(x, 0), "moving from y to x");
+	return 0;
+}
+
+TEST_F(delegation, delegatee_creates_children)
+{
+	char path[PATH_MAX];
+
+	ASSERT_EQ(0, run_as_delegatee(self->dlg, creates_children, &self->c));
+
+	/* As root sees it */
+	snprintf(path, sizeof(path), "%s/x", self->dlg);
+	ASSERT_EQ(0, check_exact(path, "ioasids.max", "3\n"));
+	snprintf(path, sizeof(path), "%s/x/ioasids.max", self->dlg);
+	ASSERT_TRUE(owned(path, DELEGATEE_UID, DELEGATEE_GID, 0644));
+	snprintf(path, sizeof(path), "%s/y", self->dlg);
+	ASSERT_EQ(0, check_exact(path, "ioasids.max", "0\n"));
+	ASSERT_EQ(0, check_exact(self->dlg, "cgroup.subtree_control",
+				 "ioasids\n"));
+}
+
+/* Try to raise the limits of the delegated cgroup and of its parent */
+static int changes_own_limit(const struct ctx *c)
+{
+	char path[PATH_MAX];
+
+	CHECK_ERR(cg_write(c->dlg, "ioasids.max", "100"), EACCES,
+		  "dlg/ioasids.max");
+	CHECK_ERR(cg_write(c->dlg, "ioasids.max", "max"), EACCES,
+		  "dlg/ioasids.max");
+	CHECK_ERR(cg_write(c->dlg, "ioasids.pinned.max", "max"), EACCES,
+		  "dlg/ioasids.pinned.max");
+	CHECK_ERR(cg_write(c->base, "ioasids.max", "max"), EACCES,
+		  "the parent's ioasids.max");
+	CHECK_ERR(cg_write(c->base, "cgroup.subtree_control", "-ioasids"),
+		  EACCES, "the parent's cgroup.subtree_control");
+
+	/* Nor can it make the file its own */
+	snprintf(path, sizeof(path), "%s/ioasids.max", c->dlg);
+	CHECK_ERR(chmod(path, 0666) ? -errno : 0, EPERM,
+		  "chmod dlg/ioasids.max");
+	CHECK_ERR(chown(path, getuid(), getgid()) ? -errno : 0, EPERM,
+		  "chown dlg/ioasids.max");
+	CHECK(!check_value(c->dlg, "ioasids.max", DELEGATED_MAX),
+	      "dlg/ioasids.max changed");
+	return 0;
+}
+
+TEST_F(delegation, delegatee_cannot_change_own_limit)
+{
+	char path[PATH_MAX];
+
+	ASSERT_EQ(0, run_as_delegatee(self->dlg, changes_own_limit,
+				      &self->c));
+	ASSERT_EQ(0, check_value(self->dlg, "ioasids.max", DELEGATED_MAX));
+	ASSERT_EQ(0, check_exact(self->dlg, "ioasids.pinned.max", "max\n"));
+	ASSERT_EQ(0, check_exact(self->base, "ioasids.max", "max\n"));
+	snprintf(path, sizeof(path), "%s/ioasids.max", self->dlg);
+	ASSERT_TRUE(owned(path, 0, 0, 0644));
+}
+
+/*
+ * Set the limits of two children above the delegated cgroup's, allocate
+ * in both, then remove a child with its IOASIDs and disable the
+ * controller: nothing lets the subtree hold more than dlg's limit.
+ */
+static int escapes_limit(const struct ctx *c)
+{
+	char x[PATH_MAX], y[PATH_MAX];
+	int fd_x, fd_y, fd, nr;
+	long ret;
+
+	snprintf(x, sizeof(x), "%s/x", c->dlg);
+	snprintf(y, sizeof(y), "%s/y", c->dlg);
+	if (!CHECK_OK(mkdir_err(x), "mkdir x") ||
+	    !CHECK_OK(mkdir_err(y), "mkdir y") ||
+	    !CHECK_OK(cg_move(x, 0), "moving to x") ||
+	    !CHECK_OK(cg_write(c->dlg, "cgroup.subtree_control", "+ioasids"),
+		      "enabling ioasids for the children of dlg") ||
+	    !CHECK_OK(cg_write(x, "ioasids.max", "100"), "x/ioasids.max") ||
+	    !CHECK_OK(cg_write(y, "ioasids.max", "max"), "y/ioasids.max"))
+		return 1;
+
+	/* x allocates up to dlg's limit, not its own */
+	fd_x = ioasid_open();
+	if (!CHECK(fd_x >= 0, "open %s: %s", IOASID_DEV, strerror(-fd_x)))
+		return 1;
+	for (nr = 0; nr <= DELEGATED_MAX; nr++) {
+		ret = ioasid_alloc(fd_x);
+		if (ret <= 0)
+			break;
+	}
+	CHECK(nr == DELEGATED_MAX && ret == -EBUSY,
+	      "x allocated %d, then %s; dlg's limit is %d", nr,
+	      ret > 0 ? "one more" : strerror(-ret), DELEGATED_MAX);
+	CHECK(!check_value(x, "ioasids.current", DELEGATED_MAX), "x");
+	CHECK(!check_value(c->dlg, "ioasids.current", DELEGATED_MAX), "dlg");
+
+	/* y has no room left either */
+	if (!CHECK_OK(cg_move(y, 0), "moving to y"))
+		return 1;
+	fd_y = ioasid_open();
+	if (!CHECK(fd_y >= 0, "open %s: %s", IOASID_DEV, strerror(-fd_y)))
+		return 1;
+	CHECK_ERR(ioasid_alloc(fd_y), EBUSY, "allocating in y");
+	CHECK(!check_events(c->dlg, "ioasids.events.local", 2, 0), "dlg");
+	CHECK(!check_events(x, "ioasids.events.local", 0, 0), "x");
+	CHECK(!check_events(y, "ioasids.events.local", 0, 0), "y");
+
+	/* Removing x, which holds them, does not drop its charges */
+	CHECK_OK(rmdir(x) ? -errno : 0, "rmdir x");
+	CHECK_OK(mkdir_err(x), "mkdir x again");
+	CHECK(!check_value(x, "ioasids.current", 0), "new x");
+	CHECK(!check_value(c->dlg, "ioasids.current", DELEGATED_MAX), "dlg");
+	CHECK_ERR(ioasid_alloc(fd_y), EBUSY, "allocating in y");
+	CHECK_ERR(ioasid_alloc(fd_x), EBUSY, "allocating in removed x");
+	CHECK_OK(cg_move(x, 0), "moving to the new x");
+	fd = ioasid_open();
+	if (CHECK(fd >= 0, "open %s: %s", IOASID_DEV, strerror(-fd))) {
+		CHECK_ERR(ioasid_alloc(fd), EBUSY, "allocating in the new x");
+		close(fd);
+	}
+
+	/* Nor does disabling the controller below dlg */
+	CHECK_OK(cg_write(c->dlg, "cgroup.subtree_control", "-ioasids"),
+		 "disabling ioasids for the children of dlg");
+	CHECK(!check_value(c->dlg, "ioasids.current", DELEGATED_MAX), "dlg");
+	CHECK_ERR(ioasid_alloc(fd_y), EBUSY, "allocating in old y");
+	fd = ioasid_open();
+	if (CHECK(fd >= 0, "open %s: %s", IOASID_DEV, strerror(-fd))) {
+		CHECK_ERR(ioasid_alloc(fd), EBUSY, "allocating in dlg");
+		close(fd);
+	}
+
+	/* Closing the file that holds them frees the room */
+	close(fd_x);
+	CHECK(!wait_value(c->dlg, "ioasids.current", 0, RELEASE_TIMEOUT_MS),
+	      "dlg");
+	CHECK(ioasid_alloc(fd_y) > 0, "allocating in old y");
+	close(fd_y);
+	return 0;
+}
+
+TEST_F(delegation, child_limit_cannot_escape)
+{
+	/* The administrator lets the delegatee's group use the device */
+	ASSERT_EQ(0, chown(IOASID_DEV, 0, DELEGATEE_GID));
+	ASSERT_EQ(0, chmod(IOASID_DEV, 0660));
+
+	ASSERT_EQ(0, run_as_delegatee(self->dlg, escapes_limit, &self->c));
+	ASSERT_EQ(0, wait_value(self->dlg, "ioasids.current", 0,
+				RELEASE_TIMEOUT_MS));
+	ASSERT_EQ(0, check_value(self->dlg, "ioasids.peak", DELEGATED_MAX));
+	ASSERT_EQ(0, check_value(self->dlg, "ioasids.max", DELEGATED_MAX));
+	ASSERT_EQ(0, check_value(self->base, "ioasids.current", 0));
+}
+
+/* Open /dev/ioasid, expecting @err, 0 for success; then allocate */
+static int opens_device(int err, const struct ctx *c)
+{
+	int fd = ioasid_open();
+
+	if (err) {
+		CHECK_ERR(fd < 0 ? fd : 0, err, "open " IOASID_DEV);
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	if (!CHECK(fd >= 0, "open %s: %s", IOASID_DEV, strerror(-fd)))
+		return 1;
+	CHECK(ioasid_alloc(fd) > 0, "IOASID_ALLOC");
+	CHECK(!check_value(c->dlg, "ioasids.current", 1), "dlg");
+	close(fd);
+	return 0;
+}
+
+static int opens_device_ok(const struct ctx *c)
+{
+	return opens_device(0, c);
+}
+
+static int opens_device_denied(const struct ctx *c)
+{
+	/* Nor can it grant itself access */
+	CHECK_ERR(chmod(IOASID_DEV, 0666) ? -errno : 0, EPERM,
+		  "chmod " IOASID_DEV);
+	return opens_device(EACCES, c);
+}
+
+/*
+ * /dev/ioasid is root's until the administrator grants it, by group or by
+ * owner; once the grant is taken back, access is denied again.
+ */
+TEST_F(delegation, device_access)
+{
+	ASSERT_TRUE(owned(IOASID_DEV, 0, 0, 0600));
+	ASSERT_EQ(0, run_as_delegatee(self->dlg, opens_device_denied,
+				      &self->c));
+
+	/* By group */
+	ASSERT_EQ(0, chown(IOASID_DEV, 0, DELEGATEE_GID));
+	ASSERT_EQ(0, chmod(IOASID_DEV, 0660));
+	ASSERT_EQ(0, run_as_delegatee(self->dlg, opens_device_ok, &self->c));
+	ASSERT_EQ(0, run_as(STRANGER_UID, STRANGER_GID, self->dlg,
+			    opens_device_denied, &self->c));
+
+	/* By owner */
+	ASSERT_EQ(0, chown(IOASID_DEV, DELEGATEE_UID, 0));
+	ASSERT_EQ(0, chmod(IOASID_DEV, 0600));
+	ASSERT_EQ(0, run_as_delegatee(self->dlg, opens_device_ok, &self->c));
+	ASSERT_EQ(0, run_as(STRANGER_UID, STRANGER_GID, self->dlg,
+			    opens_device_denied, &self->c));
+
+	/* Taken back */
+	ASSERT_EQ(0, chown(IOASID_DEV, self->dev.st_uid, self->dev.st_gid));
+	ASSERT_EQ(0, chmod(IOASID_DEV, self->dev.st_mode & 07777));
+	ASSERT_EQ(0, run_as_delegatee(self->dlg, opens_device_denied,
+				      &self->c));
+	ASSERT_EQ(0, wait_value(self->dlg, "ioasids.current", 0,
+				RELEASE_TIMEOUT_MS));
+}
+
+/* Try to move out of the subtree, and to pull root's process in */
+static int escapes_subtree(const struct ctx *c)
+{
+	char x[PATH_MAX], y[PATH_MAX];
+
+	snprintf(x, sizeof(x), "%s/x", c->dlg);
+	snprintf(y, sizeof(y), "%s/y", c->dlg);
+	if (!CHECK_OK(mkdir_err(x), "mkdir x") ||
+	    !CHECK_OK(mkdir_err(y), "mkdir y") ||
+	    !CHECK_OK(cg_move(x, 0), "moving to x") ||
+	    !CHECK_OK(cg_move(y, 0), "moving from x to y"))
+		return 1;
+
+	/* Out, to a cgroup of root's, of its own, or above */
+	CHECK_ERR(cg_move(c->other, 0), EACCES, "moving to other");
+	CHECK_ERR(cg_move(c->other_dlg, 0), EACCES, "moving to other_dlg");
+	CHECK_ERR(cg_move(c->base, 0), EACCES, "moving to the parent");
+	CHECK_ERR(cg_move(c->root, 0), EACCES, "moving to the root");
+	CHECK_ERR(cg_write(c->other_dlg, "cgroup.threads", "0"), EACCES,
+		  "moving a thread to other_dlg");
+	CHECK(in_cgroup(c->root, getpid(), y), "moved out of y");
+
+	/* In, a process of root's from outside */
+	CHECK_ERR(cg_move(x, c->victim), EACCES, "pulling root's process in");
+	CHECK(in_cgroup(c->root, c->victim, c->other), "root's process moved");
+	return 0;
+}
+
+TEST_F(delegation, delegatee_cannot_escape_subtree)
+{
+	self->victim = fork();
+	ASSERT_LE(0, self->victim);
+	if (!self->victim) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;)
+			pause();
+	}
+	ASSERT_EQ(0, cg_move(self->other, self->victim));
+	self->c.victim = self->victim;
+
+	ASSERT_EQ(0, run_as_delegatee(self->dlg, escapes_subtree, &self->c));
+	ASSERT_TRUE(in_cgroup(self->root, self->victim, self->other));
+	ASSERT_EQ(0, cg_read_strcmp(self->other_dlg, "cgroup.procs", ""));
+}
+
+TEST_HARNESS_MAIN

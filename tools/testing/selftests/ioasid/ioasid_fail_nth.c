@@ -1,0 +1,1472 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fault injection on the paths that charge the ioasids cgroup controller.
+ *
+ * Each test runs one operation (opening /dev/ioasid, IOASID_ALLOC,
+ * IOASID_SET_QUOTA, IOASID_BIND_PRIVATE, IOASID_FREE, creating a cgroup,
+ * opening /dev/ioasid and allocating in a new cgroup, mapping and unmapping
+ * memory through VFIO's type1 container and through iommufd, and
+ * VFIO_IOMMU_PASID_REQUEST) with /proc/thread-self/fail-nth set to 1, 2,
+ * 3, ... so that every allocation and user copy on its path fails in turn,
+ * until it runs without reaching the failing one.  After every attempt
+ * that failed, the operation must have returned an error, and every
+ * counter must read as before it: the test cgroup's ioasids.current,
+ * ioasids.pinned.current, ioasids.stat and ioasids.events, the root
+ * cgroup's ioasids.current and ioasids.stat (all the IOASIDs the allocator
+ * holds), the set's usage from IOASID_GET_INFO, the process's locked and
+ * pinned memory, and the lowest free IOASID, which an IOASID left
+ * allocated without a charge would change.  Once cleaned up, every counter
+ * is back to its value at the start, and every cgroup removed is freed.
+ *
+ * The operations that write their result back once they completed
+ * (IOMMU_IOAS_MAP, VFIO_IOMMU_UNMAP_DMA, IOMMU_IOAS_UNMAP) fail with EFAULT
+ * when that copy fails, and stay completed: then every counter must read
+ * as after a success.
+ *
+ * The fault injection is set up as in iommu/iommufd_fail_nth.c, and also
+ * fails allocations of single pages (min-order 0), such as the IOMMU's
+ * page tables.
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/ioasid.h>
+#include <linux/iommufd.h>
+#include <linux/vfio.h>
+
+#include "../kselftest_harness.h"
+#include "../cgroup/vfio_util.h"
+
+#define IOASID_DEV	"/dev/ioasid"
+#define FAIL_NTH	"/proc/thread-self/fail-nth"
+#define DEBUGFS		"/sys/kernel/debug"
+
+/* More fault points than any path has: a sweep that reaches it is stuck */
+#define MAX_FAULT_POINTS	5000
+
+/* The private ID of the bind tests: large, for several levels of xarray */
+#define PRIVATE_ID	0xdeadbeefU
+
+/* The pages that the pinning tests map */
+#define PIN_PAGES	16
+
+/* The longest path of the cgroup v2 mount the test handles */
+#define CG_PATH_MAX	256
+
+/* How long to wait for an uncharge that happens on release */
+#define RELEASE_TIMEOUT_MS	2000
+
+/* The fault injection settings this test changes, restored at exit */
+static const char *const fault_attrs[] = {
+	"failslab/ignore-gfp-wait",
+	"fail_page_alloc/ignore-gfp-wait",
+	"fail_page_alloc/ignore-gfp-highmem",
+	"fail_page_alloc/min-order",
+	"failslab/verbose",
+	"fail_page_alloc/verbose",
+	"fail_usercopy/verbose",
+};
+
+static const char *const fault_values[] = {
+	"N", "N", "N", "0", "0", "0", "0",
+};
+
+static char fault_saved[ARRAY_SIZE(fault_attrs)][16];
+static bool fault_changed[ARRAY_SIZE(fault_attrs)];
+static bool have_fault_injection;
+static bool have_fail_page_alloc;
+
+static int read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	err = errno;
+	close(fd);
+	if (n < 0)
+		return -err;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* Write @val to @path in one write(); returns 0 or -errno. */
+static int write_file(const char *path, const char *val)
+{
+	ssize_t len = strlen(val), n;
+	int fd, err;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, len);
+	err = errno;
+	close(fd);
+	if (n < 0)
+		return -err;
+	return n == len ? 0 : -EIO;
+}
+
+static int cg_read_file(const char *cg, const char *file, char *buf,
+			size_t len)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", cg, file);
+	return read_file(path, buf, len);
+}
+
+static int cg_write_file(const char *cg, const char *file, const char *val)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", cg, file);
+	return write_file(path, val);
+}
+
+static void __attribute__((constructor)) setup_fault_injection(void)
+{
+	char path[PATH_MAX];
+	unsigned int i;
+
+	if (access(FAIL_NTH, F_OK))
+		return;
+	for (i = 0; i < ARRAY_SIZE(fault_attrs); i++) {
+		snprintf(path, sizeof(path), DEBUGFS "/%s", fault_attrs[i]);
+		if (read_file(path, fault_saved[i], sizeof(fault_saved[i])))
+			continue;
+		if (!write_file(path, fault_values[i]))
+			fault_changed[i] = true;
+	}
+	/*
+	 * Without failslab, fail-nth would miss most points; without
+	 * fail_page_alloc, only the allocations of whole pages.
+	 */
+	have_fault_injection = fault_changed[0];
+	have_fail_page_alloc = fault_changed[1] && fault_changed[3];
+}
+
+static void __attribute__((destructor)) restore_fault_injection(void)
+{
+	char path[PATH_MAX];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(fault_attrs); i++) {
+		if (!fault_changed[i])
+			continue;
+		snprintf(path, sizeof(path), DEBUGFS "/%s", fault_attrs[i]);
+		write_file(path, fault_saved[i]);
+	}
+}
+
+/* The cgroup v2 mount, or -1 */
+static int cg_find_root(char *root, size_t len)
+{
+	char line[1024], mnt[CG_PATH_MAX], type[64];
+	FILE *mounts;
+	int ret = -1;
+
+	mounts = fopen("/proc/self/mounts", "re");
+	if (!mounts)
+		return -1;
+	while (fgets(line, sizeof(line), mounts)) {
+		if (sscanf(line, "%*s %255s %63s", mnt, type) != 2 ||
+		    strcmp(type, "cgroup2"))
+			continue;
+		snprintf(root, len, "%s", mnt);
+		ret = 0;
+		break;
+	}
+	fclose(mounts);
+	return ret;
+}
+
+/* A value of a "key value" line of @buf, or of a flattened one, or -1 */
+static long long key_value(const char *buf, const char *key)
+{
+	size_t len = strlen(key);
+	const char *p = buf;
+
+	while (p && *p) {
+		if (!strncmp(p, key, len) && p[len] == ' ')
+			return atoll(p + len + 1);
+		p = strpbrk(p, "\n,");
+		if (p)
+			p++;
+	}
+	return -1;
+}
+
+/* VmLck or VmPin of /proc/self/status, in @status, in kB, or -1 */
+static long vm_status(const char *status, const char *key)
+{
+	const char *p = strstr(status, key);
+
+	return p ? atol(p + strlen(key)) : -1;
+}
+
+/* fail-nth of the test's thread: fail its nth fault point from now on */
+struct fail_nth {
+	int fd;
+	unsigned int nth;
+};
+
+static int fail_nth_arm(struct fail_nth *f)
+{
+	char buf[16];
+	int len;
+
+	len = snprintf(buf, sizeof(buf), "%u", f->nth);
+	return pwrite(f->fd, buf, len, 0) == len ? 0 : -1;
+}
+
+/*
+ * Stop the injection; returns 1 if the nth point failed since
+ * fail_nth_arm(), 0 if the operation did not reach it, -1 on error.  The
+ * read and the write of fail-nth copy from and to user memory, which are
+ * fault points themselves: a read that fails with EFAULT was the nth.
+ */
+static int fail_nth_disarm(struct fail_nth *f)
+{
+	char buf[16] = "";
+	ssize_t n;
+	int injected, tries;
+
+	n = pread(f->fd, buf, sizeof(buf) - 1, 0);
+	if (n < 0 && errno == EFAULT)
+		injected = 0;
+	else if (n > 0)
+		injected = buf[0] == '0' && buf[1] == '\n';
+	else
+		return -1;
+	for (tries = 0; tries < 3; tries++) {
+		if (pwrite(f->fd, "0", 1, 0) == 1)
+			return injected;
+		if (errno != EFAULT)
+			break;
+	}
+	return -1;
+}
+
+/* What every attempt must leave as it found it */
+struct counters {
+	char current[32];
+	char pinned[32];
+	char stat[256];
+	char events[64];
+	char root_current[32];
+	char root_stat[256];
+	long long nr_descendants;
+	long vm_locked;
+	long vm_pinned;
+	/* The IOASID that an allocation would get, or -errno */
+	long long lowest_id;
+};
+
+static int ioasid_alloc(int fd, __u32 *id)
+{
+	struct ioasid_alloc cmd = { .size = sizeof(cmd) };
+
+	if (ioctl(fd, IOASID_ALLOC, &cmd))
+		return -errno;
+	*id = cmd.out_ioasid;
+	return 0;
+}
+
+static int ioasid_free(int fd, __u32 id)
+{
+	struct ioasid_free cmd = { .size = sizeof(cmd), .ioasid = id };
+
+	return ioctl(fd, IOASID_FREE, &cmd) ? -errno : 0;
+}
+
+static int ioasid_info(int fd, struct ioasid_get_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	return ioctl(fd, IOASID_GET_INFO, info) ? -errno : 0;
+}
+
+static int ioasid_bind(int fd, __u32 id, __u32 private_id)
+{
+	struct ioasid_bind_private cmd = {
+		.size = sizeof(cmd),
+		.ioasid = id,
+		.private_id = private_id,
+	};
+
+	return ioctl(fd, IOASID_BIND_PRIVATE, &cmd) ? -errno : 0;
+}
+
+/* The IOASID bound to @private_id, or -errno */
+static long long ioasid_find(int fd, __u32 private_id)
+{
+	struct ioasid_find_private cmd = {
+		.size = sizeof(cmd),
+		.private_id = private_id,
+	};
+
+	if (ioctl(fd, IOASID_FIND_PRIVATE, &cmd))
+		return -errno;
+	return cmd.out_ioasid;
+}
+
+static int pasid_request(int container, __u32 flags, __u32 min, __u32 max)
+{
+	struct vfio_iommu_type1_pasid_request req = {
+		.argsz = sizeof(req),
+		.flags = flags,
+		.min = min,
+		.max = max,
+	};
+	int ret;
+
+	ret = ioctl(container, VFIO_IOMMU_PASID_REQUEST, &req);
+	return ret < 0 ? -errno : ret;
+}
+
+/* The state of a test */
+struct ctx {
+	char root[CG_PATH_MAX];
+	/* The test cgroup, and the leaf in it where the test runs */
+	char cg[CG_PATH_MAX + 32];
+	char leaf[CG_PATH_MAX + 64];
+	/* A cgroup the cgroup test creates and removes */
+	char child[CG_PATH_MAX + 64];
+	/* A file of /dev/ioasid to find the lowest free IOASID, or -1 */
+	int probe_fd;
+	struct fail_nth nth;
+	struct counters base;
+	bool edu;
+	/* The state of an operation */
+	int fd;
+	__u32 id;
+	/* Which limit the limit tests write */
+	bool pinned_limit;
+	struct type1 t;
+	struct iommufd f;
+	char *buf;
+	size_t len;
+};
+
+FIXTURE(fail_nth)
+{
+	struct ctx c;
+};
+
+/* A file's lines on one line, for messages */
+static void flatten(char *s)
+{
+	size_t len = strlen(s);
+
+	if (len && s[len - 1] == '\n')
+		s[--len] = '\0';
+	for (; *s; s++)
+		if (*s == '\n')
+			*s = ',';
+}
+
+static void snapshot(struct __test_metadata *_metadata,
+		     struct ctx *self, struct counters *c)
+{
+	char stat[256], status[4096];
+	__u32 id = 0;
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	ASSERT_EQ(0, cg_read_file(self->cg, "ioasids.current", c->current,
+				  sizeof(c->current)));
+	ASSERT_EQ(0, cg_read_file(self->cg, "ioasids.pinned.current",
+				  c->pinned, sizeof(c->pinned)));
+	ASSERT_EQ(0, cg_read_file(self->cg, "ioasids.stat", c->stat,
+				  sizeof(c->stat)));
+	ASSERT_EQ(0, cg_read_file(self->cg, "ioasids.events", c->events,
+				  sizeof(c->events)));
+	ASSERT_EQ(0, cg_read_file(self->root, "ioasids.current",
+				  c->root_current, sizeof(c->root_current)));
+	ASSERT_EQ(0, cg_read_file(self->root, "ioasids.stat", c->root_stat,
+				  sizeof(c->root_stat)));
+	ASSERT_EQ(0, cg_read_file(self->cg, "cgroup.stat", stat,
+				  sizeof(stat)));
+	c->nr_descendants = key_value(stat, "nr_descendants");
+	flatten(c->current);
+	flatten(c->pinned);
+	flatten(c->stat);
+	flatten(c->events);
+	flatten(c->root_current);
+	flatten(c->root_stat);
+	ASSERT_EQ(0, read_file("/proc/self/status", status, sizeof(status)));
+	c->vm_locked = vm_status(status, "VmLck:");
+	c->vm_pinned = vm_status(status, "VmPin:");
+
+	c->lowest_id = -ENODEV;
+	if (self->probe_fd < 0)
+		return;
+	ret = ioasid_alloc(self->probe_fd, &id);
+	if (ret) {
+		c->lowest_id = ret;
+		return;
+	}
+	c->lowest_id = id;
+	ASSERT_EQ(0, ioasid_free(self->probe_fd, id));
+}
+
+/* Whether @a and @b are the same, but for the number of cgroups */
+static bool same_counters(const struct counters *a, const struct counters *b)
+{
+	return !strcmp(a->current, b->current) &&
+	       !strcmp(a->pinned, b->pinned) && !strcmp(a->stat, b->stat) &&
+	       !strcmp(a->events, b->events) &&
+	       !strcmp(a->root_current, b->root_current) &&
+	       !strcmp(a->root_stat, b->root_stat) &&
+	       a->vm_locked == b->vm_locked && a->vm_pinned == b->vm_pinned &&
+	       a->lowest_id == b->lowest_id;
+}
+
+/*
+ * Compare the counters with @want; but the number of cgroups only if
+ * @cgroups: the cgroup test checks it once it removed what it created.
+ */
+static void check_counters(struct __test_metadata *_metadata,
+			   struct ctx *self,
+			   const struct counters *want, const char *when,
+			   bool cgroups)
+{
+	struct counters c;
+
+	snapshot(_metadata, self, &c);
+	ASSERT_STREQ(want->current, c.current)
+		TH_LOG("%s, fault point %u: ioasids.current", when,
+		       self->nth.nth);
+	ASSERT_STREQ(want->pinned, c.pinned)
+		TH_LOG("%s, fault point %u: ioasids.pinned.current", when,
+		       self->nth.nth);
+	ASSERT_STREQ(want->stat, c.stat)
+		TH_LOG("%s, fault point %u: ioasids.stat", when,
+		       self->nth.nth);
+	ASSERT_STREQ(want->events, c.events)
+		TH_LOG("%s, fault point %u: ioasids.events", when,
+		       self->nth.nth);
+	ASSERT_STREQ(want->root_current, c.root_current)
+		TH_LOG("%s, fault point %u: the root's ioasids.current", when,
+		       self->nth.nth);
+	ASSERT_STREQ(want->root_stat, c.root_stat)
+		TH_LOG("%s, fault point %u: the root's ioasids.stat", when,
+		       self->nth.nth);
+	if (cgroups)
+		ASSERT_EQ(want->nr_descendants, c.nr_descendants)
+			TH_LOG("%s, fault point %u: nr_descendants", when,
+			       self->nth.nth);
+	ASSERT_EQ(want->vm_locked, c.vm_locked)
+		TH_LOG("%s, fault point %u: VmLck", when, self->nth.nth);
+	ASSERT_EQ(want->vm_pinned, c.vm_pinned)
+		TH_LOG("%s, fault point %u: VmPin", when, self->nth.nth);
+	ASSERT_EQ(want->lowest_id, c.lowest_id)
+		TH_LOG("%s, fault point %u: the lowest free IOASID", when,
+		       self->nth.nth);
+}
+
+/* After a release, the uncharge may come a little later. */
+static void wait_counters(struct __test_metadata *_metadata,
+			  struct ctx *self,
+			  const struct counters *want, const char *when)
+{
+	char cur[32];
+	int i;
+
+	for (i = 0; i < RELEASE_TIMEOUT_MS / 10; i++) {
+		if (cg_read_file(self->cg, "ioasids.current", cur,
+				 sizeof(cur)))
+			break;
+		flatten(cur);
+		if (!strcmp(cur, want->current))
+			break;
+		usleep(10000);
+	}
+	check_counters(_metadata, self, want, when, true);
+}
+
+static void ctx_setup(struct __test_metadata *_metadata, struct ctx *self)
+{
+	char controllers[256];
+
+	self->probe_fd = -1;
+	self->nth.fd = -1;
+	self->fd = -1;
+	self->t.container = -1;
+	self->t.group = -1;
+	self->f.iommufd = -1;
+	self->f.dev = -1;
+
+	if (!have_fault_injection)
+		SKIP(return, "no fault injection (fail-nth and failslab)");
+	if (cg_find_root(self->root, sizeof(self->root)))
+		SKIP(return, "cgroup v2 is not mounted");
+	if (cg_read_file(self->root, "cgroup.controllers", controllers,
+			 sizeof(controllers)) ||
+	    !strstr(controllers, "ioasids"))
+		SKIP(return, "no ioasids controller");
+	if (cg_write_file(self->root, "cgroup.subtree_control", "+ioasids"))
+		SKIP(return, "cannot enable the ioasids controller");
+
+	snprintf(self->cg, sizeof(self->cg), "%s/ioasid_fail_nth.%d",
+		 self->root, getpid());
+	snprintf(self->leaf, sizeof(self->leaf), "%s/leaf", self->cg);
+	snprintf(self->child, sizeof(self->child), "%s/child", self->cg);
+	ASSERT_EQ(0, mkdir(self->cg, 0755));
+	ASSERT_EQ(0, cg_write_file(self->cg, "cgroup.subtree_control",
+				   "+ioasids"));
+	ASSERT_EQ(0, mkdir(self->leaf, 0755));
+	ASSERT_EQ(0, cg_write_file(self->leaf, "cgroup.procs", "0"));
+
+	self->probe_fd = open(IOASID_DEV, O_RDWR | O_CLOEXEC);
+	self->nth.fd = open(FAIL_NTH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->nth.fd);
+	if (!have_fail_page_alloc)
+		ksft_print_msg("no fail_page_alloc: page allocations never fail\n");
+	snapshot(_metadata, self, &self->base);
+}
+
+static void ctx_teardown(struct __test_metadata *_metadata,
+			 struct ctx *self)
+{
+	if (self->nth.fd >= 0)
+		close(self->nth.fd);
+	close_fd(&self->fd);
+	close_fd(&self->probe_fd);
+	type1_close(&self->t);
+	iommufd_close(&self->f);
+	buf_free(self->buf, self->len);
+	if (self->edu) {
+		unsafe_irqs_restore();
+		edu_restore();
+	}
+	if (!self->cg[0])
+		return;
+	cg_write_file(self->root, "cgroup.procs", "0");
+	rmdir(self->child);
+	rmdir(self->leaf);
+	rmdir(self->cg);
+}
+
+FIXTURE_SETUP(fail_nth)
+{
+	ctx_setup(_metadata, &self->c);
+}
+
+FIXTURE_TEARDOWN(fail_nth)
+{
+	ctx_teardown(_metadata, &self->c);
+}
+
+/*
+ * One path: prepare() sets up what the operation needs, without fault
+ * injection; run() is the operation, which returns 0 or -errno and makes
+ * nothing but the system calls of the operation; failed() and done() check
+ * the state after run() failed or succeeded; cleanup() undoes
+ * prepare() and a successful run().
+ */
+struct fail_path {
+	void (*prepare)(struct __test_metadata *_metadata,
+			struct ctx *self);
+	int (*run)(struct ctx *self);
+	void (*failed)(struct __test_metadata *_metadata,
+		       struct ctx *self, int ret);
+	void (*done)(struct __test_metadata *_metadata,
+		     struct ctx *self,
+		     const struct counters *before);
+	void (*cleanup)(struct __test_metadata *_metadata,
+			struct ctx *self);
+	/*
+	 * The operation writes its result back once it completed: when that
+	 * copy fails, it returns EFAULT, and stays completed.
+	 */
+	bool replies;
+};
+
+/* Every error an operation may fail with when an allocation fails */
+static bool injected_error(int ret)
+{
+	return ret == -ENOMEM || ret == -EFAULT || ret == -ENOSPC ||
+	       ret == -EAGAIN || ret == -EINTR;
+}
+
+/*
+ * Fail each fault point of @path in turn; returns the number of fault
+ * points it has.
+ */
+static unsigned int sweep(struct __test_metadata *_metadata,
+			  struct ctx *self,
+			  const struct fail_path *path, const char *name)
+{
+	struct counters before, after;
+	unsigned int nr_replies = 0;
+	struct timespec t0, t1;
+	int ret, injected;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (self->nth.nth = 1; ; self->nth.nth++) {
+		ASSERT_GT(MAX_FAULT_POINTS, self->nth.nth);
+		if (path->prepare)
+			path->prepare(_metadata, self);
+		snapshot(_metadata, self, &before);
+
+		ASSERT_EQ(0, fail_nth_arm(&self->nth));
+		ret = path->run(self);
+		injected = fail_nth_disarm(&self->nth);
+		ASSERT_LE(0, injected);
+
+		if (!injected) {
+			/* The operation ran past its last fault point. */
+			ASSERT_EQ(0, ret)
+				TH_LOG("%s without fault injection: %s", name,
+				       strerror(-ret));
+			path->done(_metadata, self, &before);
+		} else if (ret) {
+			EXPECT_TRUE(injected_error(ret))
+				TH_LOG("%s, fault point %u: %s", name,
+				       self->nth.nth, strerror(-ret));
+			snapshot(_metadata, self, &after);
+			if (ret == -EFAULT && path->replies &&
+			    !same_counters(&before, &after)) {
+				/* Only the reply failed. */
+				nr_replies++;
+				path->done(_metadata, self, &before);
+			} else {
+				check_counters(_metadata, self, &before,
+					       "after the failed operation",
+					       false);
+				if (path->failed)
+					path->failed(_metadata, self, ret);
+			}
+		} else {
+			/* The failure was absorbed, e.g. by a fallback. */
+			path->done(_metadata, self, &before);
+		}
+		path->cleanup(_metadata, self);
+		wait_counters(_metadata, self, &self->base, "after cleanup");
+		if (!injected)
+			break;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ksft_print_msg("%s: %u fault points, swept in %.1f s\n", name,
+		       self->nth.nth - 1, t1.tv_sec - t0.tv_sec +
+		       (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (nr_replies)
+		ksft_print_msg("%s: %u of them failed only the reply (EFAULT)\n",
+			       name, nr_replies);
+	fflush(stdout);
+	return self->nth.nth - 1;
+}
+
+static void open_file(struct __test_metadata *_metadata,
+		      struct ctx *self)
+{
+	self->fd = open(IOASID_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+}
+
+static void close_file(struct __test_metadata *_metadata,
+		       struct ctx *self)
+{
+	close_fd(&self->fd);
+}
+
+/* The set's usage and quota, as IOASID_GET_INFO reports them */
+static void check_set(struct __test_metadata *_metadata,
+		      struct ctx *self, __u32 usage, __u32 quota)
+{
+	struct ioasid_get_info info;
+
+	ASSERT_EQ(0, ioasid_info(self->fd, &info));
+	EXPECT_EQ(usage, info.usage)
+		TH_LOG("fault point %u: usage", self->nth.nth);
+	EXPECT_EQ(quota, info.quota)
+		TH_LOG("fault point %u: quota", self->nth.nth);
+}
+
+/* ioasids.current of @c, plus @delta */
+static long long current_plus(const struct counters *c, long long delta)
+{
+	return atoll(c->current) + delta;
+}
+
+static long long cg_value(struct __test_metadata *_metadata,
+			  const char *cg, const char *file)
+{
+	char buf[32];
+
+	ASSERT_EQ(0, cg_read_file(cg, file, buf, sizeof(buf)));
+	return atoll(buf);
+}
+
+/* Opening /dev/ioasid */
+
+static int open_run(struct ctx *self)
+{
+	self->fd = open(IOASID_DEV, O_RDWR | O_CLOEXEC);
+	return self->fd < 0 ? -errno : 0;
+}
+
+static void open_done(struct __test_metadata *_metadata,
+		      struct ctx *self,
+		      const struct counters *before)
+{
+	__u32 id = 0;
+
+	check_set(_metadata, self, 0, IOASID_QUOTA_UNLIMITED);
+	/* The new set works, and charges the test cgroup. */
+	ASSERT_EQ(0, ioasid_alloc(self->fd, &id));
+	EXPECT_EQ(current_plus(before, 1),
+		  cg_value(_metadata, self->cg, "ioasids.current"));
+	EXPECT_EQ(0, ioasid_free(self->fd, id));
+}
+
+static void test_open(struct __test_metadata *_metadata,
+		      struct ctx *self)
+{
+	const struct fail_path path = {
+		.run = open_run,
+		.done = open_done,
+		.cleanup = close_file,
+	};
+
+	if (self->probe_fd < 0)
+		SKIP(return, "cannot open " IOASID_DEV);
+	sweep(_metadata, self, &path, "open " IOASID_DEV);
+}
+
+TEST_F_TIMEOUT(fail_nth, open, 600)
+{
+	test_open(_metadata, &self->c);
+}
+
+/* IOASID_ALLOC */
+
+static int alloc_run(struct ctx *self)
+{
+	return ioasid_alloc(self->fd, &self->id);
+}
+
+static void alloc_failed(struct __test_metadata *_metadata,
+			 struct ctx *self, int ret)
+{
+	check_set(_metadata, self, 0, IOASID_QUOTA_UNLIMITED);
+}
+
+static void alloc_done(struct __test_metadata *_metadata,
+		       struct ctx *self,
+		       const struct counters *before)
+{
+	check_set(_metadata, self, 1, IOASID_QUOTA_UNLIMITED);
+	EXPECT_EQ(before->lowest_id, self->id);
+	EXPECT_EQ(current_plus(before, 1),
+		  cg_value(_metadata, self->cg, "ioasids.current"));
+	EXPECT_EQ(0, ioasid_free(self->fd, self->id));
+	check_set(_metadata, self, 0, IOASID_QUOTA_UNLIMITED);
+}
+
+static void test_alloc(struct __test_metadata *_metadata,
+		       struct ctx *self)
+{
+	const struct fail_path path = {
+		.prepare = open_file,
+		.run = alloc_run,
+		.failed = alloc_failed,
+		.done = alloc_done,
+		.cleanup = close_file,
+	};
+
+	if (self->probe_fd < 0)
+		SKIP(return, "cannot open " IOASID_DEV);
+	sweep(_metadata, self, &path, "IOASID_ALLOC");
+}
+
+TEST_F_TIMEOUT(fail_nth, alloc, 600)
+{
+	test_alloc(_metadata, &self->c);
+}
+
+/* IOASID_SET_QUOTA */
+
+static int quota_run(struct ctx *self)
+{
+	struct ioasid_set_quota cmd = { .size = sizeof(cmd), .quota = 7 };
+
+	return ioctl(self->fd, IOASID_SET_QUOTA, &cmd) ? -errno : 0;
+}
+
+static void quota_done(struct __test_metadata *_metadata,
+		       struct ctx *self,
+		       const struct counters *before)
+{
+	check_set(_metadata, self, 0, 7);
+}
+
+static void test_set_quota(struct __test_metadata *_metadata,
+			   struct ctx *self)
+{
+	const struct fail_path path = {
+		.prepare = open_file,
+		.run = quota_run,
+		.failed = alloc_failed,
+		.done = quota_done,
+		.cleanup = close_file,
+	};
+
+	if (self->probe_fd < 0)
+		SKIP(return, "cannot open " IOASID_DEV);
+	sweep(_metadata, self, &path, "IOASID_SET_QUOTA");
+}
+
+TEST_F_TIMEOUT(fail_nth, set_quota, 600)
+{
+	test_set_quota(_metadata, &self->c);
+}
+
+/* IOASID_BIND_PRIVATE */
+
+static void bind_prepare(struct __test_metadata *_metadata,
+			 struct ctx *self)
+{
+	open_file(_metadata, self);
+	ASSERT_EQ(0, ioasid_alloc(self->fd, &self->id));
+}
+
+static int bind_run(struct ctx *self)
+{
+	return ioasid_bind(self->fd, self->id, PRIVATE_ID);
+}
+
+static void bind_failed(struct __test_metadata *_metadata,
+			struct ctx *self, int ret)
+{
+	check_set(_metadata, self, 1, IOASID_QUOTA_UNLIMITED);
+	EXPECT_EQ(-ENOENT, ioasid_find(self->fd, PRIVATE_ID));
+	/* Half a binding would make this fail with EBUSY or EEXIST. */
+	EXPECT_EQ(0, ioasid_bind(self->fd, self->id, PRIVATE_ID));
+	EXPECT_EQ(self->id, ioasid_find(self->fd, PRIVATE_ID));
+}
+
+static void bind_done(struct __test_metadata *_metadata,
+		      struct ctx *self,
+		      const struct counters *before)
+{
+	check_set(_metadata, self, 1, IOASID_QUOTA_UNLIMITED);
+	EXPECT_EQ(self->id, ioasid_find(self->fd, PRIVATE_ID));
+}
+
+static void free_cleanup(struct __test_metadata *_metadata,
+			 struct ctx *self)
+{
+	int ret = ioasid_free(self->fd, self->id);
+
+	EXPECT_TRUE(ret == 0 || ret == -ENOENT);
+	EXPECT_EQ(-ENOENT, ioasid_find(self->fd, PRIVATE_ID));
+	check_set(_metadata, self, 0, IOASID_QUOTA_UNLIMITED);
+	close_fd(&self->fd);
+}
+
+static void test_bind_private(struct __test_metadata *_metadata,
+			      struct ctx *self)
+{
+	const struct fail_path path = {
+		.prepare = bind_prepare,
+		.run = bind_run,
+		.failed = bind_failed,
+		.done = bind_done,
+		.cleanup = free_cleanup,
+	};
+
+	if (self->probe_fd < 0)
+		SKIP(return, "cannot open " IOASID_DEV);
+	sweep(_metadata, self, &path, "IOASID_BIND_PRIVATE");
+}
+
+TEST_F_TIMEOUT(fail_nth, bind_private, 600)
+{
+	test_bind_private(_metadata, &self->c);
+}
+
+/* IOASID_FREE of a bound IOASID */
+
+static void free_prepare(struct __test_metadata *_metadata,
+			 struct ctx *self)
+{
+	bind_prepare(_metadata, self);
+	ASSERT_EQ(0, ioasid_bind(self->fd, self->id, PRIVATE_ID));
+}
+
+static int free_run(struct ctx *self)
+{
+	return ioasid_free(self->fd, self->id);
+}
+
+static void free_failed(struct __test_metadata *_metadata,
+			struct ctx *self, int ret)
+{
+	bind_done(_metadata, self, NULL);
+}
+
+static void free_done(struct __test_metadata *_metadata,
+		      struct ctx *self,
+		      const struct counters *before)
+{
+	check_set(_metadata, self, 0, IOASID_QUOTA_UNLIMITED);
+	EXPECT_EQ(-ENOENT, ioasid_find(self->fd, PRIVATE_ID));
+	EXPECT_EQ(current_plus(before, -1),
+		  cg_value(_metadata, self->cg, "ioasids.current"));
+}
+
+static void test_free_bound(struct __test_metadata *_metadata,
+			    struct ctx *self)
+{
+	const struct fail_path path = {
+		.prepare = free_prepare,
+		.run = free_run,
+		.failed = free_failed,
+		.done = free_done,
+		.cleanup = free_cleanup,
+	};
+
+	if (self->probe_fd < 0)
+		SKIP(return, "cannot open " IOASID_DEV);
+	sweep(_metadata, self, &path, "IOASID_FREE");
+}
+
+TEST_F_TIMEOUT(fail_nth, free_bound, 600)
+{
+	test_free_bound(_metadata, &self->c);
+}
+
+/* Wait for the cgroups removed to be freed: no reference leaked. */
+static void wait_dying(struct __test_metadata *_metadata, struct ctx *self)
+{
+	long long dying = -1;
+	char stat[256];
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		ASSERT_EQ(0, cg_read_file(self->cg, "cgroup.stat", stat,
+					  sizeof(stat)));
+		dying = key_value(stat, "nr_dying_descendants");
+		if (!dying)
+			break;
+		usleep(20000);
+	}
+	EXPECT_EQ(0, dying);
+}
+
+/* Creating a cgroup: the controller's state for it is allocated. */
+
+static int mkdir_run(struct ctx *self)
+{
+	return mkdir(self->child, 0755) ? -errno : 0;
+}
+
+static void mkdir_failed(struct __test_metadata *_metadata,
+			 struct ctx *self, int ret)
+{
+	/* A failed mkdir leaves no directory behind. */
+	EXPECT_NE(0, access(self->child, F_OK));
+}
+
+static void mkdir_done(struct __test_metadata *_metadata, struct ctx *self,
+		       const struct counters *before)
+{
+	char buf[256];
+
+	ASSERT_EQ(0, cg_read_file(self->child, "ioasids.max", buf,
+				  sizeof(buf)));
+	EXPECT_STREQ("max\n", buf);
+	EXPECT_EQ(0, cg_value(_metadata, self->child, "ioasids.current"));
+	ASSERT_EQ(0, cg_read_file(self->child, "ioasids.events", buf,
+				  sizeof(buf)));
+	EXPECT_STREQ("max 0\npinned.max 0\n", buf);
+}
+
+static void mkdir_cleanup(struct __test_metadata *_metadata,
+			  struct ctx *self)
+{
+	if (!access(self->child, F_OK))
+		ASSERT_EQ(0, rmdir(self->child));
+}
+
+static void test_cgroup_mkdir(struct __test_metadata *_metadata,
+			      struct ctx *self)
+{
+	const struct fail_path path = {
+		.run = mkdir_run,
+		.failed = mkdir_failed,
+		.done = mkdir_done,
+		.cleanup = mkdir_cleanup,
+	};
+
+	sweep(_metadata, self, &path, "mkdir of a cgroup");
+	wait_dying(_metadata, self);
+}
+
+TEST_F_TIMEOUT(fail_nth, cgroup_mkdir, 900)
+{
+	test_cgroup_mkdir(_metadata, &self->c);
+}
+
+/*
+ * Opening /dev/ioasid and allocating in a new cgroup: the set takes a
+ * reference on the cgroup, and its first IOASID is the cgroup's first
+ * charge.
+ */
+
+static int new_cgroup_run(struct ctx *self)
+{
+	self->fd = open(IOASID_DEV, O_RDWR | O_CLOEXEC);
+	if (self->fd < 0)
+		return -errno;
+	return ioasid_alloc(self->fd, &self->id);
+}
+
+static void new_cgroup_failed(struct __test_metadata *_metadata,
+			      struct ctx *self, int ret)
+{
+	if (self->fd >= 0)
+		check_set(_metadata, self, 0, IOASID_QUOTA_UNLIMITED);
+	EXPECT_EQ(0, cg_value(_metadata, self->child, "ioasids.current"));
+}
+
+static void new_cgroup_done(struct __test_metadata *_metadata,
+			    struct ctx *self, const struct counters *before)
+{
+	char stat[256];
+
+	check_set(_metadata, self, 1, IOASID_QUOTA_UNLIMITED);
+	EXPECT_EQ(1, cg_value(_metadata, self->child, "ioasids.current"));
+	ASSERT_EQ(0, cg_read_file(self->child, "ioasids.stat", stat,
+				  sizeof(stat)));
+	EXPECT_EQ(1, key_value(stat, "file"));
+	EXPECT_EQ(current_plus(before, 1),
+		  cg_value(_metadata, self->cg, "ioasids.current"));
+}
+
+static void test_cgroup_alloc(struct __test_metadata *_metadata,
+			      struct ctx *self)
+{
+	const struct fail_path path = {
+		.run = new_cgroup_run,
+		.failed = new_cgroup_failed,
+		.done = new_cgroup_done,
+		.cleanup = close_file,
+	};
+
+	if (self->probe_fd < 0)
+		SKIP(return, "cannot open " IOASID_DEV);
+	ASSERT_EQ(0, mkdir(self->child, 0755));
+	ASSERT_EQ(0, cg_write_file(self->child, "cgroup.procs", "0"));
+	snapshot(_metadata, self, &self->base);
+	sweep(_metadata, self, &path, "open and IOASID_ALLOC in a new cgroup");
+	ASSERT_EQ(0, cg_write_file(self->leaf, "cgroup.procs", "0"));
+	ASSERT_EQ(0, rmdir(self->child));
+	wait_dying(_metadata, self);
+}
+
+TEST_F_TIMEOUT(fail_nth, cgroup_alloc, 900)
+{
+	test_cgroup_alloc(_metadata, &self->c);
+}
+
+/*
+ * Writing a limit of the test cgroup: a failed write leaves the limit as
+ * it was.  The limit is far above what the tests charge.
+ */
+
+static const char *limit_file(const struct ctx *self)
+{
+	return self->pinned_limit ? "ioasids.pinned.max" : "ioasids.max";
+}
+
+static int limit_run(struct ctx *self)
+{
+	return cg_write_file(self->cg, limit_file(self), "1048576");
+}
+
+static void limit_check(struct __test_metadata *_metadata, struct ctx *self,
+			const char *want)
+{
+	char buf[64];
+
+	ASSERT_EQ(0, cg_read_file(self->cg, limit_file(self), buf,
+				  sizeof(buf)));
+	EXPECT_STREQ(want, buf);
+}
+
+static void limit_failed(struct __test_metadata *_metadata, struct ctx *self,
+			 int ret)
+{
+	limit_check(_metadata, self, "max\n");
+}
+
+static void limit_done(struct __test_metadata *_metadata, struct ctx *self,
+		       const struct counters *before)
+{
+	limit_check(_metadata, self, "1048576\n");
+}
+
+static void limit_cleanup(struct __test_metadata *_metadata,
+			  struct ctx *self)
+{
+	ASSERT_EQ(0, cg_write_file(self->cg, limit_file(self), "max"));
+}
+
+static void test_cgroup_limit(struct __test_metadata *_metadata,
+			      struct ctx *self, bool pinned)
+{
+	const struct fail_path path = {
+		.run = limit_run,
+		.failed = limit_failed,
+		.done = limit_done,
+		.cleanup = limit_cleanup,
+	};
+
+	self->pinned_limit = pinned;
+	sweep(_metadata, self, &path, pinned ? "write of ioasids.pinned.max" :
+					       "write of ioasids.max");
+}
+
+TEST_F_TIMEOUT(fail_nth, cgroup_max, 900)
+{
+	test_cgroup_limit(_metadata, &self->c, false);
+}
+
+TEST_F_TIMEOUT(fail_nth, cgroup_pinned_max, 900)
+{
+	test_cgroup_limit(_metadata, &self->c, true);
+}
+
+/* VFIO: the edu device bound to vfio-pci, a populated buffer */
+
+/* Why the VFIO tests cannot run, or NULL */
+static const char *edu_missing(void)
+{
+	if (edu_find())
+		return "no edu device (PCI 1234:11e8)";
+	if (access(VFIO_CONTAINER, F_OK) || access(VFIO_PCI_DRIVER, F_OK))
+		return "no VFIO container or vfio-pci";
+	return NULL;
+}
+
+static void edu_prepare(struct __test_metadata *_metadata,
+			struct ctx *self)
+{
+	self->edu = true;
+	ASSERT_EQ(0, edu_setup());
+	unsafe_irqs_probe();
+	self->len = PIN_PAGES * sysconf(_SC_PAGESIZE);
+	self->buf = buf_alloc(self->len);
+	ASSERT_NE(NULL, self->buf);
+}
+
+/* VFIO_IOMMU_MAP_DMA on a type1 container */
+
+static int type1_run(struct ctx *self)
+{
+	return type1_map(self->t.container, TEST_IOVA, self->buf, self->len);
+}
+
+static void type1_failed(struct __test_metadata *_metadata,
+			 struct ctx *self, int ret)
+{
+	/* Nothing is left mapped. */
+	EXPECT_EQ(0, type1_unmap(self->t.container, TEST_IOVA, self->len));
+}
+
+static void pinned_done(struct __test_metadata *_metadata,
+			struct ctx *self,
+			const struct counters *before)
+{
+	EXPECT_EQ(atoll(before->pinned) + (long long)self->len,
+		  cg_value(_metadata, self->cg, "ioasids.pinned.current"));
+}
+
+static void type1_cleanup(struct __test_metadata *_metadata,
+			  struct ctx *self)
+{
+	long long ret = type1_unmap(self->t.container, TEST_IOVA, self->len);
+
+	EXPECT_TRUE(ret == 0 || ret == (long long)self->len);
+}
+
+static void test_type1_map_dma(struct __test_metadata *_metadata,
+			       struct ctx *self)
+{
+	const struct fail_path path = {
+		.run = type1_run,
+		.failed = type1_failed,
+		.done = pinned_done,
+		.cleanup = type1_cleanup,
+	};
+	const char *reason;
+
+	reason = edu_missing();
+	if (reason)
+		SKIP(return, "%s", reason);
+	edu_prepare(_metadata, self);
+	ASSERT_EQ(0, type1_open(&self->t));
+	snapshot(_metadata, self, &self->base);
+	sweep(_metadata, self, &path, "VFIO_IOMMU_MAP_DMA");
+	type1_close(&self->t);
+}
+
+TEST_F_TIMEOUT(fail_nth, type1_map_dma, 900)
+{
+	test_type1_map_dma(_metadata, &self->c);
+}
+
+/* VFIO_IOMMU_UNMAP_DMA: a failed unmap leaves the mapping and its charge */
+
+static void type1_unmap_prepare(struct __test_metadata *_metadata,
+				struct ctx *self)
+{
+	ASSERT_EQ(0, type1_run(self));
+}
+
+static int type1_unmap_run(struct ctx *self)
+{
+	long long ret = type1_unmap(self->t.container, TEST_IOVA, self->len);
+
+	if (ret < 0)
+		return ret;
+	return ret == (long long)self->len ? 0 : -EIO;
+}
+
+static void unpinned_done(struct __test_metadata *_metadata,
+			  struct ctx *self, const struct counters *before)
+{
+	EXPECT_EQ(atoll(before->pinned) - (long long)self->len,
+		  cg_value(_metadata, self->cg, "ioasids.pinned.current"));
+}
+
+static void test_type1_unmap_dma(struct __test_metadata *_metadata,
+				 struct ctx *self)
+{
+	const struct fail_path path = {
+		.prepare = type1_unmap_prepare,
+		.run = type1_unmap_run,
+		.done = unpinned_done,
+		.cleanup = type1_cleanup,
+		.replies = true,
+	};
+	const char *reason;
+
+	reason = edu_missing();
+	if (reason)
+		SKIP(return, "%s", reason);
+	edu_prepare(_metadata, self);
+	ASSERT_EQ(0, type1_open(&self->t));
+	snapshot(_metadata, self, &self->base);
+	sweep(_metadata, self, &path, "VFIO_IOMMU_UNMAP_DMA");
+	type1_close(&self->t);
+}
+
+TEST_F_TIMEOUT(fail_nth, type1_unmap_dma, 900)
+{
+	test_type1_unmap_dma(_metadata, &self->c);
+}
+
+/* IOMMU_IOAS_MAP on an IOAS the edu device is attached to */
+
+static int iommufd_run(struct ctx *self)
+{
+	return iommufd_map(&self->f, TEST_IOVA, self->buf, self->len);
+}
+
+static void iommufd_failed(struct __test_metadata *_metadata,
+			   struct ctx *self, int ret)
+{
+	EXPECT_EQ(-ENOENT, iommufd_unmap(&self->f, TEST_IOVA, self->len));
+}
+
+static void iommufd_cleanup(struct __test_metadata *_metadata,
+			    struct ctx *self)
+{
+	long long ret = iommufd_unmap(&self->f, TEST_IOVA, self->len);
+
+	EXPECT_TRUE(ret == -ENOENT || ret == (long long)self->len);
+}
+
+static void test_iommufd_ioas_map(struct __test_metadata *_metadata,
+				  struct ctx *self)
+{
+	const struct fail_path path = {
+		.run = iommufd_run,
+		.failed = iommufd_failed,
+		.done = pinned_done,
+		.cleanup = iommufd_cleanup,
+		.replies = true,
+	};
+	const char *reason;
+
+	reason = edu_missing();
+	if (reason)
+		SKIP(return, "%s", reason);
+	edu_prepare(_metadata, self);
+	if (!edu_cdev_path[0])
+		SKIP(return, "no VFIO device file (VFIO_DEVICE_CDEV)");
+	ASSERT_EQ(0, iommufd_open(&self->f));
+	snapshot(_metadata, self, &self->base);
+	sweep(_metadata, self, &path, "IOMMU_IOAS_MAP");
+	iommufd_close(&self->f);
+}
+
+TEST_F_TIMEOUT(fail_nth, iommufd_ioas_map, 900)
+{
+	test_iommufd_ioas_map(_metadata, &self->c);
+}
+
+/* IOMMU_IOAS_UNMAP: a failed unmap leaves the mapping and its charge */
+
+static void iommufd_unmap_prepare(struct __test_metadata *_metadata,
+				  struct ctx *self)
+{
+	ASSERT_EQ(0, iommufd_run(self));
+}
+
+static int iommufd_unmap_run(struct ctx *self)
+{
+	long long ret = iommufd_unmap(&self->f, TEST_IOVA, self->len);
+
+	if (ret < 0)
+		return ret;
+	return ret == (long long)self->len ? 0 : -EIO;
+}
+
+static void test_iommufd_ioas_unmap(struct __test_metadata *_metadata,
+				    struct ctx *self)
+{
+	const struct fail_path path = {
+		.prepare = iommufd_unmap_prepare,
+		.run = iommufd_unmap_run,
+		.done = unpinned_done,
+		.cleanup = iommufd_cleanup,
+		.replies = true,
+	};
+	const char *reason;
+
+	reason = edu_missing();
+	if (reason)
+		SKIP(return, "%s", reason);
+	edu_prepare(_metadata, self);
+	if (!edu_cdev_path[0])
+		SKIP(return, "no VFIO device file (VFIO_DEVICE_CDEV)");
+	ASSERT_EQ(0, iommufd_open(&self->f));
+	snapshot(_metadata, self, &self->base);
+	sweep(_metadata, self, &path, "IOMMU_IOAS_UNMAP");
+	iommufd_close(&self->f);
+}
+
+TEST_F_TIMEOUT(fail_nth, iommufd_ioas_unmap, 900)
+{
+	test_iommufd_ioas_unmap(_metadata, &self->c);
+}
+
+/*
+ * VFIO_IOMMU_PASID_REQUEST on a new container: the first request creates
+ * the process's set, then allocates in it.
+ */
+
+static void pasid_prepare(struct __test_metadata *_metadata,
+			  struct ctx *self)
+{
+	ASSERT_EQ(0, type1_open(&self->t));
+}
+
+static int pasid_run(struct ctx *self)
+{
+	int ret;
+
+	ret = pasid_request(self->t.container, VFIO_IOMMU_PASID_ALLOC, 1,
+			    UINT32_MAX);
+	if (ret < 0)
+		return ret;
+	self->id = ret;
+	return 0;
+}
+
+static void pasid_failed(struct __test_metadata *_metadata,
+			 struct ctx *self, int ret)
+{
+	/* The process holds no PASID. */
+	EXPECT_EQ(-ENOENT, pasid_request(self->t.container,
+					 VFIO_IOMMU_PASID_FREE, 0,
+					 UINT32_MAX));
+}
+
+static void pasid_done(struct __test_metadata *_metadata,
+		       struct ctx *self,
+		       const struct counters *before)
+{
+	char stat[256];
+
+	if (before->lowest_id > 0)
+		EXPECT_EQ(before->lowest_id, self->id);
+	EXPECT_EQ(current_plus(before, 1),
+		  cg_value(_metadata, self->cg, "ioasids.current"));
+	ASSERT_EQ(0, cg_read_file(self->cg, "ioasids.stat", stat,
+				  sizeof(stat)));
+	EXPECT_EQ(key_value(before->stat, "vfio") + 1,
+		  key_value(stat, "vfio"));
+	EXPECT_EQ(0, pasid_request(self->t.container, VFIO_IOMMU_PASID_FREE,
+				   self->id, self->id));
+}
+
+static void pasid_cleanup(struct __test_metadata *_metadata,
+			  struct ctx *self)
+{
+	type1_close(&self->t);
+}
+
+static void test_vfio_pasid_request(struct __test_metadata *_metadata,
+				    struct ctx *self)
+{
+	const struct fail_path path = {
+		.prepare = pasid_prepare,
+		.run = pasid_run,
+		.failed = pasid_failed,
+		.done = pasid_done,
+		.cleanup = pasid_cleanup,
+	};
+	const char *reason;
+	int ext;
+
+	reason = edu_missing();
+	if (reason)
+		SKIP(return, "%s", reason);
+	edu_prepare(_metadata, self);
+	ASSERT_EQ(0, type1_open(&self->t));
+	ext = ioctl(self->t.container, VFIO_CHECK_EXTENSION,
+		    VFIO_PASID_REQUEST);
+	type1_close(&self->t);
+	if (ext <= 0)
+		SKIP(return, "no VFIO_PASID_REQUEST");
+	sweep(_metadata, self, &path, "VFIO_IOMMU_PASID_REQUEST");
+}
+
+TEST_F_TIMEOUT(fail_nth, vfio_pasid_request, 900)
+{
+	test_vfio_pasid_request(_metadata, &self->c);
+}
+
+TEST_HARNESS_MAIN
