@@ -221,6 +221,15 @@ w('All the timings come from a guest under QEMU\'s TCG emulation, not from '
   'ratios of two code paths timed in the same boot, one after the other, '
   'where the emulation\'s overhead largely cancels out.')
 w('')
+load1 = float(machine.get('load', '0').split()[0] or 0)
+if load1 > int(machine.get('nproc', '1')):
+    w('**The host was busy during this run** (load average %s on %s cores: '
+      'other guests or builds were running).  Under such load the timings '
+      'vary by tens of percent from one run to the next, and item 5 most of '
+      'all; run `make bench` again on an idle machine before drawing '
+      'conclusions from a small difference.' % (machine.get('load'),
+                                                machine.get('nproc')))
+    w('')
 w('## Results')
 w('')
 w('| what | measured | target | |')
@@ -258,17 +267,24 @@ if prof_ns.get('ida'):
          '' if alloc_ok else ' with no other ID live',
          rcu, rcu / ida_ns, churn,
          prof_ns['ioasid_neighbour'] / ida_ns, prof_ns['charge']))
+charge_txt = ', '.join('%.3fx at depth %s' % (ratio(c['ratio_milli']),
+                                              c['depth']) for c in charges)
 w('- The charge used to count each IOASID, and each pinned page, in an '
   'atomic counter of its cgroup by kind, for `ioasids.stat`, besides the '
   'hierarchical counters: two atomic operations per charge and uncharge '
   'that the misc controller does not make.  They are per-CPU counters now, '
-  'summed when `ioasids.stat` is read.  With the kernel optimized for speed, '
-  'before that change: 1.407x at depth 1, 1.084x at depth 4 and 0.927x at '
-  'depth 16 (misc: 116, 652 and 1077 ns); the results above are after it.  '
-  'What remains at depth 1 is a call more than misc makes: the controller '
-  'keeps the hierarchical counters in `struct page_counter`, whose '
-  '`page_counter_try_charge()` is out of line, where misc walks its own '
-  'counters in `misc_cg_try_charge()`.')
+  'summed when `ioasids.stat` is read.  Before that change, with the same '
+  'kernel configuration on the same machine: 1.407x at depth 1, 1.084x at '
+  'depth 4 and 0.927x at depth 16; in this run, after it: %s.  Per level '
+  'of the hierarchy the two controllers now run the same instructions (an '
+  'atomic add, a comparison with the limit, a check of the peak; an atomic '
+  'subtraction on uncharge); what the controller still does more is one '
+  'function call (`ioasids_cgroup_try_charge_ioasid()` calls '
+  '`page_counter_try_charge()`, where misc walks its counters in '
+  '`misc_cg_try_charge()` itself) and two per-CPU additions, which weigh '
+  'most at depth 1, where there are only two levels.  Differences of a '
+  'few percent at depth 4 and 16 are within what the load of the host '
+  'changes from one run to the next.' % charge_txt)
 w('- Memory per ID: a 40-byte `struct ioasid_data` and a share of the '
   'xarray nodes (576 bytes for 64 IDs, plus the levels above), measured at '
   'about 48 bytes; a bare IDA needs about one bit.')
@@ -430,6 +446,7 @@ set xtics (1, 4, 16)
 plot "$work/charge.dat" using 1:2 with linespoints lw 2 pt 7 title "ioasids", \
      "$work/charge.dat" using 1:3 with linespoints lw 2 pt 5 title "misc (SEV ASID)"
 set title "Alloc + free of one ID by fill level (median)"
+set key top right
 set xlabel "IDs live"
 set ylabel "cost / an ID from an empty IDA, timed alongside"
 set logscale x

@@ -16,16 +16,22 @@ P=/ioasidctl-oci		# the parent cgroup of the containers
 CTR=ioasidctl-oci-ctr
 CRUN=(crun --cgroup-manager=cgroupfs)
 
+# Kill the processes of a cgroup subtree and remove it, leaves first
 cg_rmtree() {
-	local dir=$CG$1 d i
+	local dir=$CG$1 d i line
 	[ -d "$dir" ] || return 0
 	echo 1 > "$dir/cgroup.kill" 2>/dev/null || true
-	find "$dir" -depth -type d | while read -r d; do
-		for i in $(seq 20); do
+	for ((i = 0; i < 50; i++)); do
+		read -r line < "$dir/cgroup.events" || true
+		[ "$line" = "populated 0" ] && break
+		sleep 0.1
+	done
+	while read -r d; do
+		for ((i = 0; i < 20; i++)); do
 			rmdir "$d" 2>/dev/null && break
 			sleep 0.1
 		done
-	done
+	done < <(find "$dir" -depth -type d)
 	[ ! -d "$dir" ]
 }
 
@@ -83,38 +89,67 @@ prepare_cgroups() {
 	ioasidctl set --create "$P/$CTR" max=max
 }
 
+# FILE holds VALUE (one line); says what it holds if not
+file_is() {
+	local v=
+	read -r v < "$1" || true
+	[ "$v" = "$2" ] || { echo "$1: \"$v\", expected \"$2\"" >&2; return 1; }
+}
+
+# Each test's start in the kernel's log, whose timestamps tell how long
+# each took (the guest keeps the log)
+mark_test() {
+	printf 'bats: %s: %s\n' "${BATS_TEST_FILENAME##*/}" \
+		"$BATS_TEST_DESCRIPTION" > /dev/kmsg 2>/dev/null || true
+}
+
+# bats 1.8 cannot skip from setup_file(): it notes why, setup() skips
+skip_file() {
+	echo "$*" > "$BATS_FILE_TMPDIR/skip"
+}
+
+skip_if_file_skipped() {
+	if [ -e "$BATS_FILE_TMPDIR/skip" ]; then
+		skip "$(cat "$BATS_FILE_TMPDIR/skip")"
+	fi
+}
+
 setup_file() {
-	grep -qw ioasids "$CG/cgroup.controllers" ||
-		skip "no ioasids controller in $CG/cgroup.controllers"
-	command -v crun >/dev/null || skip "crun is not installed"
-	command -v jq >/dev/null || skip "jq is not installed"
-	# crun 1.8 reads /proc/self/uid_map as it starts, to know whether it
-	# runs in a user namespace: it cannot run on a kernel without them
-	[ -e /proc/self/uid_map ] ||
-		skip "the kernel has no user namespaces (CONFIG_USER_NS), and crun 1.8 cannot start without /proc/self/uid_map"
-	# Can crun run a container at all here?  (namespaces, pivot_root,
-	# BPF device control)
-	prepare_cgroups
-	make_bundle "$BATS_FILE_TMPDIR/probe" /bin/true
-	crun_run "$BATS_FILE_TMPDIR/probe"
-	if [ "$status" -ne 0 ]; then
-		echo "$output" > "$BATS_FILE_TMPDIR/cannot-run"
+	if ! grep -qw ioasids "$CG/cgroup.controllers"; then
+		skip_file "no ioasids controller in $CG/cgroup.controllers"
+	elif ! command -v crun >/dev/null; then
+		skip_file "crun is not installed"
+	elif ! command -v jq >/dev/null; then
+		skip_file "jq is not installed"
+	elif [ ! -e /proc/self/uid_map ]; then
+		# crun 1.8 reads /proc/self/uid_map as it starts, to know
+		# whether it runs in a user namespace
+		skip_file "the kernel has no user namespaces (CONFIG_USER_NS): crun 1.8 cannot start without /proc/self/uid_map"
+	else
+		# Can crun run a container at all here?  (namespaces,
+		# pivot_root, BPF device control)
+		prepare_cgroups
+		make_bundle "$BATS_FILE_TMPDIR/probe" /bin/true
+		crun_run "$BATS_FILE_TMPDIR/probe"
+		if [ "$status" -ne 0 ]; then
+			skip_file "crun cannot run a container in this system: $output"
+		fi
 	fi
 }
 
 teardown_file() {
 	"${CRUN[@]}" delete -f "$CTR" >/dev/null 2>&1 || true
-	cg_rmtree "$P"
+	cg_rmtree "$P" || true
 }
 
 setup() {
-	if [ -e "$BATS_FILE_TMPDIR/cannot-run" ]; then
-		skip "crun cannot run a container in this system: $(cat "$BATS_FILE_TMPDIR/cannot-run")"
-	fi
+	mark_test
+	skip_if_file_skipped
 	prepare_cgroups
 }
 
 teardown() {
+	[ -e "$BATS_FILE_TMPDIR/skip" ] && return 0
 	"${CRUN[@]}" delete -f "$CTR" >/dev/null 2>&1 || true
 	cg_rmtree "$P"
 }
@@ -124,12 +159,12 @@ teardown() {
 		make_bundle "$BATS_TEST_TMPDIR/b" /bin/sleep 300
 	run "${CRUN[@]}" run --detach --bundle "$BATS_TEST_TMPDIR/b" "$CTR" 3>&-
 	[ "$status" -eq 0 ]
-	[ "$(cat "$CG$P/$CTR/ioasids.max")" = 5 ]
+	file_is "$CG$P/$CTR/ioasids.max" 5
 	run "${CRUN[@]}" state "$CTR"
 	jq -e '.status == "running"' <<< "$output"
 	# The container's process is in that cgroup
 	pid=$(jq -r .pid <<< "$output")
-	[ "$(cat "/proc/$pid/cgroup")" = "0::$P/$CTR" ]
+	file_is "/proc/$pid/cgroup" "0::$P/$CTR"
 	run ioasidctl status --json "$P"
 	[ "$status" -eq 0 ]
 	jq -e --arg c "$P/$CTR" '.cgroups[] | select(.path == $c) | .max == 5' <<< "$output"

@@ -47,6 +47,9 @@
 /* The limit root sets on the delegated cgroup */
 #define DELEGATED_MAX		4
 
+/* The IOASIDs the tests need, at most */
+#define MIN_CAPACITY		64
+
 /* How long to wait for an uncharge that happens on release */
 #define RELEASE_TIMEOUT_MS	5000
 
@@ -215,6 +218,20 @@ static bool owned(const char *path, uid_t uid, gid_t gid, mode_t mode)
 	       (st.st_mode & 07777) == mode;
 }
 
+/* The number of IOASIDs the system can allocate, or 0 */
+static __u32 ioasid_capacity(void)
+{
+	struct ioasid_get_info info = { .size = sizeof(info) };
+	int fd = open(IOASID_DEV, O_RDWR | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return 0;
+	ret = ioctl(fd, IOASID_GET_INFO, &info);
+	close(fd);
+	return ret ? 0 : info.capacity;
+}
+
 FIXTURE(delegation)
 {
 	char root[PATH_MAX];
@@ -234,6 +251,9 @@ FIXTURE_SETUP(delegation)
 		SKIP(return, "needs root");
 	if (stat(IOASID_DEV, &self->dev))
 		SKIP(return, "%s: %s", IOASID_DEV, strerror(errno));
+	if (ioasid_capacity() < MIN_CAPACITY)
+		SKIP(return, "needs %d IOASIDs, the system has %u",
+		     MIN_CAPACITY, ioasid_capacity());
 	if (cg_find_unified_root(self->root, sizeof(self->root), NULL))
 		SKIP(return, "cgroup v2 isn't mounted");
 	if (cg_read_strstr(self->root, "cgroup.controllers", "ioasids"))

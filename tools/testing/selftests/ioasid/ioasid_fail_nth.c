@@ -359,6 +359,8 @@ struct ctx {
 	/* Which limit the limit tests write */
 	bool pinned_limit;
 	struct type1 t;
+	/* The edu device's VFIO device file, from its group */
+	int dev;
 	struct iommufd f;
 	char *buf;
 	size_t len;
@@ -508,6 +510,7 @@ static void ctx_setup(struct __test_metadata *_metadata, struct ctx *self)
 	self->probe_fd = -1;
 	self->nth.fd = -1;
 	self->fd = -1;
+	self->dev = -1;
 	self->t.container = -1;
 	self->t.group = -1;
 	self->f.iommufd = -1;
@@ -549,6 +552,7 @@ static void ctx_teardown(struct __test_metadata *_metadata,
 		close(self->nth.fd);
 	close_fd(&self->fd);
 	close_fd(&self->probe_fd);
+	close_fd(&self->dev);
 	type1_close(&self->t);
 	iommufd_close(&self->f);
 	buf_free(self->buf, self->len);
@@ -1179,7 +1183,21 @@ static void edu_prepare(struct __test_metadata *_metadata,
 	ASSERT_NE(NULL, self->buf);
 }
 
-/* VFIO_IOMMU_MAP_DMA on a type1 container */
+/*
+ * A type1 container with the edu device's group, and the device open: when
+ * iommufd serves the container, only an open device attaches the IOMMU
+ * domain that memory is pinned for.
+ */
+static void type1_open_device(struct __test_metadata *_metadata,
+			      struct ctx *self)
+{
+	ASSERT_EQ(0, type1_open(&self->t));
+	self->dev = ioctl(self->t.group, VFIO_GROUP_GET_DEVICE_FD, edu_bdf);
+	ASSERT_LE(0, self->dev) TH_LOG("VFIO_GROUP_GET_DEVICE_FD: %s",
+				       strerror(errno));
+}
+
+/* VFIO_IOMMU_MAP_DMA on a VFIO container */
 
 static int type1_run(struct ctx *self)
 {
@@ -1224,9 +1242,10 @@ static void test_type1_map_dma(struct __test_metadata *_metadata,
 	if (reason)
 		SKIP(return, "%s", reason);
 	edu_prepare(_metadata, self);
-	ASSERT_EQ(0, type1_open(&self->t));
+	type1_open_device(_metadata, self);
 	snapshot(_metadata, self, &self->base);
 	sweep(_metadata, self, &path, "VFIO_IOMMU_MAP_DMA");
+	close_fd(&self->dev);
 	type1_close(&self->t);
 }
 
@@ -1275,9 +1294,10 @@ static void test_type1_unmap_dma(struct __test_metadata *_metadata,
 	if (reason)
 		SKIP(return, "%s", reason);
 	edu_prepare(_metadata, self);
-	ASSERT_EQ(0, type1_open(&self->t));
+	type1_open_device(_metadata, self);
 	snapshot(_metadata, self, &self->base);
 	sweep(_metadata, self, &path, "VFIO_IOMMU_UNMAP_DMA");
+	close_fd(&self->dev);
 	type1_close(&self->t);
 }
 

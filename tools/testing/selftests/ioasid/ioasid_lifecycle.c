@@ -44,6 +44,9 @@
 
 #define IOASID_DEV		"/dev/ioasid"
 
+/* The IOASIDs the tests need, at most */
+#define MIN_CAPACITY		64
+
 /* How long to wait for an uncharge that happens on release */
 #define RELEASE_TIMEOUT_MS	5000
 /* How long to wait for a removed cgroup to be freed, under emulation */
@@ -177,6 +180,20 @@ static void remove_tree(const char *cg)
 	nftw(cg, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* The number of IOASIDs the system can allocate, or 0 */
+static __u32 ioasid_capacity(void)
+{
+	struct ioasid_get_info info = { .size = sizeof(info) };
+	int fd = open(IOASID_DEV, O_RDWR | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return 0;
+	ret = ioctl(fd, IOASID_GET_INFO, &info);
+	close(fd);
+	return ret ? 0 : info.capacity;
+}
+
 FIXTURE(lifecycle)
 {
 	char root[PATH_MAX];
@@ -199,6 +216,9 @@ FIXTURE_SETUP(lifecycle)
 		SKIP(return, "needs root");
 	if (access(IOASID_DEV, F_OK))
 		SKIP(return, "%s: %s", IOASID_DEV, strerror(errno));
+	if (ioasid_capacity() < MIN_CAPACITY)
+		SKIP(return, "needs %d IOASIDs, the system has %u",
+		     MIN_CAPACITY, ioasid_capacity());
 	if (cg_find_unified_root(self->root, sizeof(self->root), NULL))
 		SKIP(return, "cgroup v2 isn't mounted");
 	if (cg_read_strstr(self->root, "cgroup.controllers", "ioasids"))
@@ -628,7 +648,9 @@ static int race_run(struct race *r, long ms)
 	long deadline = now_ms() + ms;
 	pthread_t tids[3];
 	unsigned int i, n;
-	int fd, ret = 0;
+	bool started;
+	long id;
+	int fd;
 
 	r->fd = open(IOASID_DEV, O_RDWR | O_CLOEXEC);
 	if (r->fd < 0)
@@ -636,9 +658,9 @@ static int race_run(struct race *r, long ms)
 	for (n = 0; n < ARRAY_SIZE(tids); n++)
 		if (pthread_create(&tids[n], NULL, race_ioctls, r))
 			break;
-	ret = n == ARRAY_SIZE(tids) ? 0 : -1;
+	started = n == ARRAY_SIZE(tids);
 
-	for (i = 0; !ret && now_ms() < deadline &&
+	for (i = 0; started && now_ms() < deadline &&
 	     !__atomic_load_n(&r->stop, __ATOMIC_RELAXED); i++) {
 		usleep(random() % 2000);
 		fd = open(IOASID_DEV, O_RDWR | O_CLOEXEC);
@@ -646,12 +668,14 @@ static int race_run(struct race *r, long ms)
 			race_error(r, "open", errno);
 			break;
 		}
-		/* A new file allocated from while its number still is free */
-		if (ioasid_alloc(fd) <= 0)
-			race_error(r, "IOASID_ALLOC", errno);
+		/* The new file holds an IOASID too, unless at the limit */
+		id = ioasid_alloc(fd);
+		if (id <= 0 && id != -EBUSY)
+			race_error(r, "IOASID_ALLOC", -id);
 		if (i % 2) {
-			/* Replaced in one step: the old one is released
-			 * once the ioctls in flight are done with it.
+			/*
+			 * Replaced in one step: the old file is released once
+			 * the ioctls in flight are done with it.
 			 */
 			if (dup2(fd, r->fd) < 0)
 				race_error(r, "dup2", errno);
@@ -667,7 +691,7 @@ static int race_run(struct race *r, long ms)
 	for (i = 0; i < n; i++)
 		pthread_join(tids[i], NULL);
 	close(r->fd);
-	return ret;
+	return started ? 0 : -1;
 }
 
 /*

@@ -66,8 +66,10 @@
  *
  *   ioasid_stress [-d SECONDS] [-s SEED]
  *
- * -d: how long the load runs, split evenly between the scenarios (default
- * 8 s, for QEMU without KVM); -s: the seed of the random choices.
+ * -d: how long the load runs, split evenly between the scenarios: by
+ * default $IOASID_STRESS_SECONDS, else 8 s, for QEMU without KVM; -s: the
+ * seed of the random choices.  "make stress" sets IOASID_STRESS_SECONDS on
+ * the kernel command line, which passes it on to the guest's init.
  */
 #define _GNU_SOURCE
 
@@ -100,7 +102,13 @@
 #define IOASID_DEV		"/dev/ioasid"
 
 #define DEFAULT_DURATION	8
-/* The share of the run given to the settling of the final limits */
+/* The environment variable that overrides the default duration */
+#define DURATION_ENV		"IOASID_STRESS_SECONDS"
+/*
+ * The workers settle under the final limits for a tenth of the load, at
+ * least SETTLE_MIN_S, then until every cgroup is within its limit, for at
+ * most SETTLE_MAX_S more.
+ */
 #define SETTLE_MIN_S		1
 #define SETTLE_MAX_S		20
 /* How long a stop, an exit or a release may take under emulation */
@@ -160,7 +168,7 @@ enum counter {
 static const char *const stat_names[NR_STATS] = {
 	[S_ALLOC] = "allocs",
 	[S_FREE] = "frees",
-	[S_BUSY] = "refused",
+	[S_BUSY] = "workers_refused",
 	[S_BIND] = "binds",
 	[S_CHECKED] = "checked_allocs",
 	[S_CHECKED_AT_LIMIT] = "checked_at_limit",
@@ -171,7 +179,7 @@ static const char *const stat_names[NR_STATS] = {
 	[S_REMOVED_ALLOC] = "allocs_in_removed",
 	[S_QUOTA] = "over_quota",
 	[S_FILE_CHECK] = "file_checks",
-	[S_EBUSY] = "ebusy",
+	[S_EBUSY] = "all_refused",
 	[S_DOUBLE] = "double_allocs",
 	[S_OVER] = "over_limit",
 	[S_REMOVED_ERROR] = "removed_cgroup_errors",
@@ -1708,14 +1716,17 @@ static int find_cgroup2(void)
 static void usage(const char *prog)
 {
 	fprintf(stderr, "Usage: %s [-d SECONDS] [-s SEED]\n"
-		"  -d  how long the load runs, split between the scenarios (default %d)\n"
-		"  -s  the seed of the random choices\n", prog, DEFAULT_DURATION);
+		"  -d  how long the load runs, split between the scenarios\n"
+		"      (default $%s, else %d)\n"
+		"  -s  the seed of the random choices\n", prog, DURATION_ENV,
+		DEFAULT_DURATION);
 }
 
 int main(int argc, char **argv)
 {
 	struct ioasid_get_info info = { .size = sizeof(info) };
-	int duration = DEFAULT_DURATION;
+	const char *env = getenv(DURATION_ENV);
+	int duration = env && *env ? atoi(env) : DEFAULT_DURATION;
 	char buf[256];
 	size_t i;
 	int opt, fd;

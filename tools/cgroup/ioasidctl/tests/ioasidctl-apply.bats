@@ -1,0 +1,222 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+#
+# ioasidctl apply: configuration files, their errors and exit codes, on
+# the real ioasids controller (ioasidctl.bats has status and set).  Runs as
+# root on a host (or guest) with cgroup2 at /sys/fs/cgroup, ioasidctl on
+# PATH, jq and setpriv.
+#
+# Every test works below /ioasidctl-test, removed before and after each.
+
+CG=/sys/fs/cgroup
+T=/ioasidctl-test
+
+# Kill the processes of a cgroup subtree and remove it, leaves first
+cg_rmtree() {
+	local dir=$CG$1 d i line
+	[ -d "$dir" ] || return 0
+	echo 1 > "$dir/cgroup.kill" 2>/dev/null || true
+	for ((i = 0; i < 50; i++)); do
+		read -r line < "$dir/cgroup.events" || true
+		[ "$line" = "populated 0" ] && break
+		sleep 0.1
+	done
+	while read -r d; do
+		for ((i = 0; i < 20; i++)); do
+			rmdir "$d" 2>/dev/null && break
+			sleep 0.1
+		done
+	done < <(find "$dir" -depth -type d)
+	[ ! -d "$dir" ]
+}
+
+# "! cmd" does not fail a bats test (set -e ignores it): this does
+refute() {
+	if "$@"; then
+		echo "unexpectedly succeeded: $*" >&2
+		return 1
+	fi
+}
+
+# FILE holds VALUE (one line); says what it holds if not
+file_is() {
+	local v=
+	read -r v < "$1" || true
+	[ "$v" = "$2" ] || { echo "$1: \"$v\", expected \"$2\"" >&2; return 1; }
+}
+
+# Each test's start in the kernel's log, whose timestamps tell how long
+# each took (the guest keeps the log)
+mark_test() {
+	printf 'bats: %s: %s\n' "${BATS_TEST_FILENAME##*/}" \
+		"$BATS_TEST_DESCRIPTION" > /dev/kmsg 2>/dev/null || true
+}
+
+# bats 1.8 cannot skip from setup_file(): it notes why, setup() skips
+skip_file() {
+	echo "$*" > "$BATS_FILE_TMPDIR/skip"
+}
+
+skip_if_file_skipped() {
+	if [ -e "$BATS_FILE_TMPDIR/skip" ]; then
+		skip "$(cat "$BATS_FILE_TMPDIR/skip")"
+	fi
+}
+
+setup_file() {
+	grep -qw ioasids "$CG/cgroup.controllers" ||
+		skip_file "no ioasids controller in $CG/cgroup.controllers"
+}
+
+setup() {
+	mark_test
+	skip_if_file_skipped
+	cg_rmtree "$T"
+}
+
+teardown() {
+	cg_rmtree "$T"
+}
+
+write_conf() {
+	CONF=$BATS_TEST_TMPDIR/ioasids.conf
+	cat > "$CONF"
+}
+
+@test "apply: applies a file; applying it again changes nothing and says so" {
+	mkdir -p "$CG$T/a/x" "$CG$T/b"
+	write_conf <<-EOF
+	# tenants of this host
+	$T/a    max=10 pinned.max=64M   # tenant A
+
+	$T/a/x  max=4
+	$T/b    pinned.max=1G
+	EOF
+	run ioasidctl apply "$CONF"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$T/a: ioasids.max: max -> 10"* ]]
+	[[ "$output" == *"$T/a/x: ioasids.max: max -> 4"* ]]
+	[[ "$output" == *"$T/b: ioasids.pinned.max: max -> 1073741824"* ]]
+	[[ "${lines[-1]}" =~ ^"$CONF: "[0-9]+" changes made"$ ]]
+	file_is "$CG$T/a/ioasids.max" 10
+	file_is "$CG$T/a/ioasids.pinned.max" 67108864
+	file_is "$CG$T/a/x/ioasids.max" 4
+	file_is "$CG$T/b/ioasids.pinned.max" 1073741824
+
+	run ioasidctl apply "$CONF"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "$CONF: no changes (everything already in place)" ]
+	[[ "$output" != *"->"* ]]
+	[[ "$output" != *"+ioasids"* ]]
+	[ "$(grep -c '(unchanged)$' <<< "$output")" -eq 4 ]
+}
+
+@test "apply --dry-run: shows the changes, makes none" {
+	mkdir -p "$CG$T/a"
+	write_conf <<-EOF
+	$T/a max=3
+	EOF
+	run ioasidctl apply --dry-run "$CONF"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$T/a: ioasids.max: max -> 3"* ]]
+	[[ "${lines[-1]}" == "$CONF: "*" to make (dry run: nothing changed)" ]]
+	refute grep -qw ioasids "$CG$T/cgroup.subtree_control"
+	[ ! -e "$CG$T/a/ioasids.max" ] || file_is "$CG$T/a/ioasids.max" max
+}
+
+@test "apply: one bad line among good ones: nothing applied, the error names FILE:LINE" {
+	ioasidctl set --create "$T/a" max=1 pinned.max=1M
+	ioasidctl set --create "$T/b" max=2
+	ioasidctl set --create "$T/c" max=3
+	snapshot() {
+		grep -H . "$CG$T"/*/ioasids.max "$CG$T"/*/ioasids.pinned.max \
+			"$CG$T"/cgroup.subtree_control "$CG$T"/*/cgroup.subtree_control
+	}
+	before=$(snapshot)
+	check_bad() {	# LINE: the file's bad line; expected error
+		write_conf <<-EOF
+		# good, bad, good
+		$T/a max=11 pinned.max=2M
+		$T/b max=12
+		$1
+		$T/c max=13
+		EOF
+		run ioasidctl apply "$CONF"
+		[ "$status" -eq 2 ] || { echo "$1: status $status"; return 1; }
+		[[ "$output" == *"ioasidctl: $CONF:4: $2"* ]] ||
+			{ echo "$1: $output"; return 1; }
+		[ "${lines[-1]}" = "ioasidctl: $CONF: 1 error: nothing changed" ] ||
+			{ echo "$1: $output"; return 1; }
+		[ "$(snapshot)" = "$before" ] || { echo "$1: changed"; return 1; }
+	}
+	check_bad "$T/d max=10x" "$T/d: ioasids.max: Invalid argument"
+	check_bad "$T/d max=4 pinned.max=1Q" "$T/d: ioasids.pinned.max: Invalid argument"
+	check_bad "$T/d maximum=4" "$T/d: maximum: unknown key"
+	check_bad "$T/d" "$T/d: no KEY=VALUE"
+	check_bad "max=4" "max=4: expected a cgroup before KEY=VALUE"
+	check_bad "$T/a max=5" "$T/a: cgroup given twice (first on line 2)"
+	check_bad "$T/missing max=5" "$T/missing: cgroup does not exist"
+	check_bad "/ max=5" "/: ioasids.max: No such file or directory (the root cgroup has no limits)"
+	check_bad "$T/a/../b max=5" "$T/a/../b: \".\" and \"..\" are not allowed in a cgroup name"
+}
+
+@test "apply: several bad lines are all reported, with their line numbers" {
+	mkdir -p "$CG$T/a"
+	write_conf <<-EOF
+	$T/a max=x
+	$T/nope max=1
+	$T/a pinned.max=1G
+	EOF
+	run ioasidctl apply "$CONF"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"ioasidctl: $CONF:1: $T/a: ioasids.max: Invalid argument"* ]]
+	[[ "$output" == *"ioasidctl: $CONF:2: $T/nope: cgroup does not exist"* ]]
+	[[ "$output" == *"ioasidctl: $CONF:3: $T/a: cgroup given twice (first on line 1)"* ]]
+	[ "${lines[-1]}" = "ioasidctl: $CONF: 3 errors: nothing changed" ]
+	refute grep -qw ioasids "$CG$T/cgroup.subtree_control"
+}
+
+@test "apply --create creates missing cgroups; stdin with -" {
+	mkdir "$CG$T"
+	run ioasidctl apply --create - <<-EOF
+	$T/new/one max=6
+	EOF
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$T/new: cgroup created"* ]]
+	[[ "$output" == *"$T/new/one: cgroup created"* ]]
+	file_is "$CG$T/new/one/ioasids.max" 6
+	[ "${lines[-1]}" = "-: 5 changes made" ] || [ "${lines[-1]}" = "-: 6 changes made" ]
+}
+
+@test "apply: a file that cannot be read is an error (exit 2)" {
+	run ioasidctl apply "$BATS_TEST_TMPDIR/none.conf"
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "ioasidctl: $BATS_TEST_TMPDIR/none.conf: No such file or directory" ]
+}
+
+@test "a change the kernel refuses is an error (exit 1), after the changes made" {
+	ioasidctl set --create "$T/a" max=1
+	ioasidctl set --create "$T/b" max=2
+	# Reading is allowed to anyone, writing to root only
+	run setpriv --reuid=65534 --regid=65534 --clear-groups \
+		ioasidctl set "$T/a" max=5
+	[ "$status" -eq 1 ]
+	[ "$output" = "ioasidctl: $T/a: ioasids.max: Permission denied (writing \"5\")" ]
+	file_is "$CG$T/a/ioasids.max" 1
+	write_conf <<-EOF
+	$T/a max=1
+	$T/b max=3
+	EOF
+	run setpriv --reuid=65534 --regid=65534 --clear-groups \
+		ioasidctl apply "$CONF"
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "$T/a: ioasids.max: 1 (unchanged)" ]
+	[ "${lines[1]}" = "ioasidctl: $T/b: ioasids.max: Permission denied (writing \"3\")" ]
+	[ "${lines[2]}" = "ioasidctl: $CONF: stopped after 0 of 1 changes" ]
+	# status works for anyone
+	run setpriv --reuid=65534 --regid=65534 --clear-groups \
+		ioasidctl status --json "$T"
+	[ "$status" -eq 0 ]
+	jq -e '.cgroups[1].max == 1 and .cgroups[2].max == 2' <<< "$output"
+}
+
