@@ -12,12 +12,17 @@
  *
  * It keeps a model of every file: the IOASIDs it holds, its quota and its
  * private IDs.  A call that succeeds updates the model as the uAPI says it
- * does; a call that fails must change nothing.  Every so often and at the
- * end, the model is compared with what IOASID_GET_INFO reports for each
- * file and with ioasids.current and ioasids.stat of the test cgroup and of
- * the root.  At the end, every binding is looked up, every IOASID freed
- * and every file closed, and the counters must be back to their values at
- * the start.
+ * does; a call that fails must change nothing, and a call whose struct is
+ * readable and well-formed must have the outcome the model predicts.
+ * Every so often and at the end, the model is compared with what
+ * IOASID_GET_INFO reports for each file and with ioasids.current and
+ * ioasids.stat of the test cgroup and of the root.  At the end, every
+ * binding is looked up, every IOASID freed and every file closed, and the
+ * counters must be back to their values at the start.
+ *
+ * A second test makes as many calls from several processes that share the
+ * files: then the usage of the files must add up to the charges, and
+ * closing them must return every charge.
  */
 #define _GNU_SOURCE
 
