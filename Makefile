@@ -5,7 +5,7 @@
 #
 #   make check    install what is needed, build the test kernel, boot it in
 #                 QEMU and run every KUnit suite, selftest and bats suite
-#   make demo     boot the test kernel on a Debian host with systemd and play
+#   make demo     boot the patched kernel on a Debian host with systemd and play
 #                 a narrated scenario: two tenants, limits, ioasidctl status
 #   make shell    a root shell in the same guest (Ctrl-A X quits)
 #   make kernel   build the test kernel only
@@ -28,7 +28,11 @@ SRC        := $(BUILD)/src
 OBJ        := $(BUILD)/obj
 OBJ_COMPAT := $(BUILD)/obj-compat
 GUEST      := $(BUILD)/guest
-FRAGMENT   := $(CURDIR)/harness/ioasids-test.config
+OBJ_HOST   := $(BUILD)/obj-host
+# The configuration fragments, merged on top of tinyconfig: what every
+# guest needs, and the test kernel's KUnit suites and debug options
+GUEST_CONFIG := $(CURDIR)/harness/guest.config
+FRAGMENT   := $(GUEST_CONFIG) $(CURDIR)/harness/ioasids-test.config
 JOBS       ?= $(shell nproc)
 # The compiler cache lives outside the clone so that fresh clones hit it.
 export CCACHE_DIR      ?= /var/cache/ioasids-ccache
@@ -52,7 +56,7 @@ ROOTFS_CACHE ?= /var/cache/ioasids-rootfs
 HOST_TOOLS   := $(GUEST)/install
 HOST_TESTS   := $(CURDIR)/tools/cgroup/ioasidctl/tests
 
-.PHONY: all check deps tree kernel kernel-main kernel-compat selftests \
+.PHONY: all check deps tree kernel kernel-main kernel-compat kernel-host selftests \
 	run-guest lint clean patches patches-check deb stress host-tools host-tests rootfs demo shell
 
 all: check
@@ -81,6 +85,12 @@ kernel-main: tree
 kernel-compat: tree
 	@KBUILD_ARGS='$(KBUILD_FLAGS)' harness/build-kernel.sh $(SRC) \
 		$(OBJ_COMPAT) $(FRAGMENT) $(CURDIR)/harness/vfio-compat.config
+# The kernel of the systemd guest, without the debug options: the bats
+# suites test user space, which KASAN and lockdep under TCG would slow
+# several times over (the test kernels cover the kernel's side).
+kernel-host: tree
+	@KBUILD_ARGS='$(KBUILD_FLAGS)' harness/build-kernel.sh $(SRC) \
+		$(OBJ_HOST) $(GUEST_CONFIG)
 
 selftests: tree
 	@harness/build-selftests.sh $(SRC) $(OBJ) harness/selftests $(GUEST)/bin
@@ -148,24 +158,24 @@ host-tools: tree
 	@rm -rf $(HOST_TOOLS)
 	@$(MAKE) -s --no-print-directory -C $(SRC)/tools/cgroup/ioasidctl \
 		OUTPUT=$(BUILD)/ioasidctl/ install DESTDIR=$(HOST_TOOLS) prefix=/usr
-	@harness/build-selftests.sh $(SRC) $(OBJ) harness/host-tools \
+	@harness/build-selftests.sh $(SRC) $(OBJ_HOST) harness/host-tools \
 		$(HOST_TOOLS)/usr/local/bin
 	@echo "  TOOLS   $(HOST_TOOLS)"
 
 rootfs: deps
 	@harness/make-rootfs.sh $(ROOTFS_CACHE) > $(BUILD)/rootfs-path
 
-SYSTEMD_GUEST = harness/run-systemd-guest.sh $(1) $(BZIMAGE) \
+SYSTEMD_GUEST = harness/run-systemd-guest.sh $(1) $(OBJ_HOST)/arch/x86/boot/bzImage \
 	$(GUEST)/systemd $$(cat $(BUILD)/rootfs-path) $(HOST_TOOLS) \
 	$(HOST_TESTS) "$(UNSAFE_INTERRUPTS)"
 
-host-tests: kernel-main host-tools rootfs
+host-tests: kernel-host host-tools rootfs
 	@$(call SYSTEMD_GUEST,check)
 
-demo: kernel-main host-tools rootfs
+demo: kernel-host host-tools rootfs
 	@$(call SYSTEMD_GUEST,demo)
 
-shell: kernel-main host-tools rootfs
+shell: kernel-host host-tools rootfs
 	@$(call SYSTEMD_GUEST,shell)
 
 # make bench: a kernel without the debug options, with the in-kernel
@@ -178,7 +188,7 @@ BENCH_BZIMAGE := $(OBJ_BENCH)/arch/x86/boot/bzImage
 bench: DEB_PACKAGES += gnuplot-nox
 kernel-bench: tree
 	@KBUILD_ARGS='$(KBUILD_FLAGS)' harness/build-kernel.sh $(SRC) \
-		$(OBJ_BENCH) $(CURDIR)/harness/bench.config
+		$(OBJ_BENCH) $(GUEST_CONFIG) $(CURDIR)/harness/bench.config
 bench: kernel-bench
 	@harness/build-selftests.sh $(SRC) $(OBJ_BENCH) harness/benchmarks \
 		$(GUEST)/bench-bin
