@@ -11,29 +11,11 @@
 # run.oci.keep_original_groups spares crun 1.8 reading /proc/self/setgroups,
 # which a kernel without CONFIG_USER_NS does not have.
 
-CG=/sys/fs/cgroup
+load helpers
+
 P=/ioasidctl-oci		# the parent cgroup of the containers
 CTR=ioasidctl-oci-ctr
 CRUN=(crun --cgroup-manager=cgroupfs)
-
-# Kill the processes of a cgroup subtree and remove it, leaves first
-cg_rmtree() {
-	local dir=$CG$1 d i line
-	[ -d "$dir" ] || return 0
-	echo 1 > "$dir/cgroup.kill" 2>/dev/null || true
-	for ((i = 0; i < 50; i++)); do
-		read -r line < "$dir/cgroup.events" || true
-		[ "$line" = "populated 0" ] && break
-		sleep 0.1
-	done
-	while read -r d; do
-		for ((i = 0; i < 20; i++)); do
-			rmdir "$d" 2>/dev/null && break
-			sleep 0.1
-		done
-	done < <(find "$dir" -depth -type d)
-	[ ! -d "$dir" ]
-}
 
 # A bundle in DIR whose container runs ARGS..., in the cgroup $P/$CTR;
 # JQ_EXTRA, if set, is one more jq filter for its config.json.
@@ -87,31 +69,6 @@ prepare_cgroups() {
 	cg_rmtree "$P"
 	ioasidctl set --create "$P" max=64
 	ioasidctl set --create "$P/$CTR" max=max
-}
-
-# FILE holds VALUE (one line); says what it holds if not
-file_is() {
-	local v=
-	read -r v < "$1" || true
-	[ "$v" = "$2" ] || { echo "$1: \"$v\", expected \"$2\"" >&2; return 1; }
-}
-
-# Each test's start in the kernel's log, whose timestamps tell how long
-# each took (the guest keeps the log)
-mark_test() {
-	printf 'bats: %s: %s\n' "${BATS_TEST_FILENAME##*/}" \
-		"$BATS_TEST_DESCRIPTION" > /dev/kmsg 2>/dev/null || true
-}
-
-# bats 1.8 cannot skip from setup_file(): it notes why, setup() skips
-skip_file() {
-	echo "$*" > "$BATS_FILE_TMPDIR/skip"
-}
-
-skip_if_file_skipped() {
-	if [ -e "$BATS_FILE_TMPDIR/skip" ]; then
-		skip "$(cat "$BATS_FILE_TMPDIR/skip")"
-	fi
 }
 
 setup_file() {

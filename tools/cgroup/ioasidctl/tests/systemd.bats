@@ -8,7 +8,8 @@
 # cgroup.subtree_control of / and /system.slice, and the limits, alone
 # across daemon-reload, daemon-reexec and restarts.
 
-CG=/sys/fs/cgroup
+load helpers
+
 CONF=/etc/ioasids.conf
 RUNDIR=/run/systemd/system
 SLEEP=ioasids-test-sleep.service
@@ -23,31 +24,6 @@ wait_value() {
 	done
 	echo "$1: $(cat "$1" 2>&1), expected $2" >&2
 	return 1
-}
-
-# FILE holds VALUE (one line); says what it holds if not
-file_is() {
-	local v=
-	read -r v < "$1" || true
-	[ "$v" = "$2" ] || { echo "$1: \"$v\", expected \"$2\"" >&2; return 1; }
-}
-
-# Each test's start in the kernel's log, whose timestamps tell how long
-# each took (the guest keeps the log)
-mark_test() {
-	printf 'bats: %s: %s\n' "${BATS_TEST_FILENAME##*/}" \
-		"$BATS_TEST_DESCRIPTION" > /dev/kmsg 2>/dev/null || true
-}
-
-# bats 1.8 cannot skip from setup_file(): it notes why, setup() skips
-skip_file() {
-	echo "$*" > "$BATS_FILE_TMPDIR/skip"
-}
-
-skip_if_file_skipped() {
-	if [ -e "$BATS_FILE_TMPDIR/skip" ]; then
-		skip "$(cat "$BATS_FILE_TMPDIR/skip")"
-	fi
 }
 
 setup_file() {
