@@ -12,10 +12,11 @@
 #   make lint     checkpatch --strict, kernel-doc, sparse and Sphinx on the
 #                 project
 #   make stress   a 10-minute soak of the concurrency test (STRESS_SECONDS)
+#   make bench    the benchmarks: BENCHMARKS.md and benchmarks.png
 #   make deb      a Debian package of the patched kernel, in build/deb
 #   make patches  the project as a git format-patch series, in build/series
 #   make patches-check  checkpatch --strict on each patch of the series, and
-#                 a kernel build after each (slow: about N minutes)
+#                 a kernel build after each (slow: see the README)
 #   make tree     lay the overlay and patches/ over the base tree only
 #   make clean    remove the build folder (the ccache stays)
 
