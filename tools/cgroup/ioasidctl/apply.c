@@ -80,34 +80,12 @@ out:
 
 int cmd_apply(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "dry-run", no_argument, NULL, 'd' },
-		{ "create", no_argument, NULL, 'c' },
-		{ "no-enable", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
-	struct change_opts copts = { };
-	int c, ret;
+	struct change_opts copts;
+	int ret;
 
-	while ((c = getopt_long(argc, argv, "cnh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			copts.dry_run = true;
-			break;
-		case 'c':
-			copts.create = true;
-			break;
-		case 'n':
-			copts.no_enable = true;
-			break;
-		case 'h':
-			apply_help();
-			return EXIT_OK;
-		default:
-			return usage_hint("apply");
-		}
-	}
+	ret = change_opts_parse(argc, argv, "apply", apply_help, &copts);
+	if (ret >= 0)
+		return ret;
 	if (argc - optind != 1)
 		return usage_error("apply", "apply: expected one FILE");
 	ret = apply_file(argv[optind], &copts);

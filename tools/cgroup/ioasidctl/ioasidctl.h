@@ -28,6 +28,14 @@ struct change_opts {
 	bool dry_run;		/* show the changes, make none */
 };
 
+/*
+ * Parse the options of @cmd (set or apply) into @copts, calling @help for
+ * --help.  Returns -1 to go on, with optind at the first operand, or the
+ * exit code of a --help or of a usage error.
+ */
+int change_opts_parse(int argc, char **argv, const char *cmd,
+		      void (*help)(void), struct change_opts *copts);
+
 int cmd_status(int argc, char **argv);
 int cmd_set(int argc, char **argv);
 int cmd_apply(int argc, char **argv);

@@ -37,37 +37,15 @@ static void set_help(void)
 
 int cmd_set(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "create", no_argument, NULL, 'c' },
-		{ "no-enable", no_argument, NULL, 'n' },
-		{ "dry-run", no_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
-	struct change_opts copts = { };
+	struct change_opts copts;
 	struct request r;
 	struct plan p;
-	int c, i, ret, bad = 0;
+	int i, ret, bad = 0;
 	size_t done;
 
-	while ((c = getopt_long(argc, argv, "cnh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			copts.create = true;
-			break;
-		case 'n':
-			copts.no_enable = true;
-			break;
-		case 'd':
-			copts.dry_run = true;
-			break;
-		case 'h':
-			set_help();
-			return EXIT_OK;
-		default:
-			return usage_hint("set");
-		}
-	}
+	ret = change_opts_parse(argc, argv, "set", set_help, &copts);
+	if (ret >= 0)
+		return ret;
 	if (argc - optind < 2)
 		return usage_error("set", "set: expected CGROUP and at least one KEY=VALUE");
 

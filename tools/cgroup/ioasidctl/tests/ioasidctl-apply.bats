@@ -9,23 +9,7 @@
 # Every test works below /ioasidctl-test, removed before and after each.
 
 load helpers
-
-T=/ioasidctl-test
-
-setup_file() {
-	grep -qw ioasids "$CG/cgroup.controllers" ||
-		skip_file "no ioasids controller in $CG/cgroup.controllers"
-}
-
-setup() {
-	mark_test
-	skip_if_file_skipped
-	cg_rmtree "$T"
-}
-
-teardown() {
-	cg_rmtree "$T"
-}
+load test-cgroup
 
 write_conf() {
 	CONF=$BATS_TEST_TMPDIR/ioasids.conf

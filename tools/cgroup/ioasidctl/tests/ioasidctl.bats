@@ -10,8 +10,7 @@
 # Every test works below /ioasidctl-test, removed before and after each.
 
 load helpers
-
-T=/ioasidctl-test
+load test-cgroup
 
 # Run ioasids_tenant ARGS... in CGROUP, in the background, until it holds
 # what it was asked for (it prints "holding"); fails if it could not.
@@ -42,21 +41,6 @@ tenant_run() {
 need_tenant() {
 	command -v ioasids_tenant >/dev/null ||
 		skip "ioasids_tenant (tools/testing/selftests/cgroup) is not installed"
-}
-
-setup_file() {
-	grep -qw ioasids "$CG/cgroup.controllers" ||
-		skip_file "no ioasids controller in $CG/cgroup.controllers"
-}
-
-setup() {
-	mark_test
-	skip_if_file_skipped
-	cg_rmtree "$T"
-}
-
-teardown() {
-	cg_rmtree "$T"
 }
 
 @test "--help, --version and every command's --help exit 0" {

@@ -86,6 +86,23 @@ journal_wait() {
 	return 1
 }
 
+# $SLEEP, a service that sleeps, with the drop-in that gives it the
+# limit max=3 at every start
+install_sleep_service() {
+	mkdir -p "$RUNDIR/$SLEEP.d"
+	cat > "$RUNDIR/$SLEEP" <<-EOF
+	[Unit]
+	Description=ioasidctl test: a service that sleeps
+	[Service]
+	ExecStart=/bin/sleep infinity
+	EOF
+	cat > "$RUNDIR/$SLEEP.d/ioasids.conf" <<-EOF
+	[Service]
+	ExecStartPre=+/usr/sbin/ioasidctl set /system.slice/%n max=3
+	EOF
+	systemctl daemon-reload
+}
+
 @test "ioasids.service: installed, oneshot, ordered before ordinary services" {
 	run systemctl show -p Type -p RemainAfterExit -p ExecStart \
 		-p ConditionPathExists ioasids.service
@@ -158,18 +175,7 @@ journal_wait() {
 }
 
 @test "a drop-in gives one service its limit: ExecStartPre=+ioasidctl set /system.slice/%n" {
-	mkdir -p "$RUNDIR/$SLEEP.d"
-	cat > "$RUNDIR/$SLEEP" <<-EOF
-	[Unit]
-	Description=ioasidctl test: a service that sleeps
-	[Service]
-	ExecStart=/bin/sleep infinity
-	EOF
-	cat > "$RUNDIR/$SLEEP.d/ioasids.conf" <<-EOF
-	[Service]
-	ExecStartPre=+/usr/sbin/ioasidctl set /system.slice/%n max=3
-	EOF
-	systemctl daemon-reload
+	install_sleep_service
 	run systemctl start "$SLEEP"
 	[ "$status" -eq 0 ]
 	file_is "$CG/system.slice/$SLEEP/ioasids.max" 3
@@ -252,16 +258,7 @@ journal_wait() {
 @test "systemd leaves ioasids in cgroup.subtree_control, and the limits, alone" {
 	systemctl start "$SLICE"
 	ioasidctl set "/$SLICE" max=6
-	mkdir -p "$RUNDIR/$SLEEP.d"
-	[ -e "$RUNDIR/$SLEEP" ] || cat > "$RUNDIR/$SLEEP" <<-EOF
-	[Service]
-	ExecStart=/bin/sleep infinity
-	EOF
-	cat > "$RUNDIR/$SLEEP.d/ioasids.conf" <<-EOF
-	[Service]
-	ExecStartPre=+/usr/sbin/ioasidctl set /system.slice/%n max=3
-	EOF
-	systemctl daemon-reload
+	install_sleep_service
 	systemctl start "$SLEEP"
 	check() {
 		grep -qw ioasids "$CG/cgroup.subtree_control" ||
