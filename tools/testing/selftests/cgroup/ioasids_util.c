@@ -6,11 +6,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <linux/ioasid.h>
 #include <linux/limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -75,6 +78,92 @@ void test_cg_leave(const char *root, char *cg)
 {
 	cg_enter_current(root);
 	test_cg_remove(cg);
+}
+
+static int remove_one(const char *path, const struct stat *sb, int type,
+		      struct FTW *ftw)
+{
+	if (type == FTW_DP)
+		cg_destroy(path);
+	return 0;
+}
+
+/* Remove @cg and every cgroup below it, killing what runs there. */
+void test_cg_remove_tree(const char *cg)
+{
+	nftw(cg, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/*
+ * Find the cgroup v2 root, in @root, and enable the ioasids controller for
+ * its children if it is not yet.  Returns 0; KSFT_SKIP, with why in @why,
+ * without cgroup v2 or the controller; or -1, with why, if the controller
+ * cannot be enabled.
+ */
+int ioasids_enable_root(char *root, size_t len, const char **why)
+{
+	if (cg_find_unified_root(root, len, NULL)) {
+		*why = "cgroup v2 isn't mounted";
+		return KSFT_SKIP;
+	}
+	if (cg_read_strstr(root, "cgroup.controllers", "ioasids")) {
+		*why = "ioasids controller isn't available";
+		return KSFT_SKIP;
+	}
+	if (cg_read_strstr(root, "cgroup.subtree_control", "ioasids") &&
+	    cg_write(root, "cgroup.subtree_control", "+ioasids")) {
+		*why = "Failed to set ioasids controller";
+		return -1;
+	}
+	return 0;
+}
+
+/* The number of IOASIDs the system can allocate, or 0 */
+static __u32 ioasid_capacity(void)
+{
+	struct ioasid_get_info info = { .size = sizeof(info) };
+	int fd = open("/dev/ioasid", O_RDWR | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return 0;
+	ret = ioctl(fd, IOASID_GET_INFO, &info);
+	close(fd);
+	return ret ? 0 : info.capacity;
+}
+
+/*
+ * Set up a test of /dev/ioasid in cgroups of its own: check that the system
+ * has @min_ids IOASIDs, enable the ioasids controller as
+ * ioasids_enable_root() does, and create the test's cgroup, "@name.PID",
+ * under the root, with the controller enabled for its children, in *@cg,
+ * to free.  Returns 0; KSFT_SKIP, with why in @why, if the test cannot run
+ * here; or -1, with why, if the setup failed.
+ */
+int ioasids_test_setup(char *root, size_t len, const char *name,
+		       unsigned int min_ids, char **cg, const char **why)
+{
+	static char msg[64];
+	__u32 capacity = ioasid_capacity();
+	char cg_name[64];
+	int ret;
+
+	if (capacity < min_ids) {
+		snprintf(msg, sizeof(msg), "needs %u IOASIDs, the system has %u",
+			 min_ids, capacity);
+		*why = msg;
+		return KSFT_SKIP;
+	}
+	ret = ioasids_enable_root(root, len, why);
+	if (ret)
+		return ret;
+	snprintf(cg_name, sizeof(cg_name), "%s.%d", name, getpid());
+	*cg = test_cg_create(root, cg_name, true);
+	if (!*cg) {
+		*why = "cannot create the test's cgroup";
+		return -1;
+	}
+	return 0;
 }
 
 bool cg_has_file(const char *cgroup, const char *control)

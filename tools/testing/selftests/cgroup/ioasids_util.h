@@ -20,6 +20,10 @@ char *test_cg_create(const char *parent, const char *name,
 char *test_cg_enter(const char *root, const char *name);
 void test_cg_remove(char *cg);
 void test_cg_leave(const char *root, char *cg);
+void test_cg_remove_tree(const char *cg);
+int ioasids_enable_root(char *root, size_t len, const char **why);
+int ioasids_test_setup(char *root, size_t len, const char *name,
+		       unsigned int min_ids, char **cg, const char **why);
 bool cg_has_file(const char *cgroup, const char *control);
 
 const char *flat(const char *s, char *out, size_t len);
@@ -65,15 +69,10 @@ struct ioasids_test {
  */
 static inline void ioasids_find_root(char *root, size_t len)
 {
-	if (cg_find_unified_root(root, len, NULL))
-		ksft_exit_skip("cgroup v2 isn't mounted\n");
+	const char *why;
 
-	if (cg_read_strstr(root, "cgroup.controllers", "ioasids"))
-		ksft_exit_skip("ioasids controller isn't available\n");
-
-	if (cg_read_strstr(root, "cgroup.subtree_control", "ioasids"))
-		if (cg_write(root, "cgroup.subtree_control", "+ioasids"))
-			ksft_exit_skip("Failed to set ioasids controller\n");
+	if (ioasids_enable_root(root, len, &why))
+		ksft_exit_skip("%s\n", why);
 }
 
 /* Plan and run the @nr @tests, in order, with a TAP result each. */

@@ -45,9 +45,6 @@
 #define PASID_MIN		1U
 #define PASID_MAX		((1U << 20) - 1)
 
-/* The size of a request, in argsz */
-#define REQ_SZ		((__u32)sizeof(struct vfio_iommu_type1_pasid_request))
-
 #define TYPE1_QUOTA	"/sys/module/vfio_iommu_type1/parameters/pasid_quota"
 #define IOMMUFD_QUOTA	"/sys/module/iommufd/parameters/vfio_pasid_quota"
 
@@ -82,34 +79,6 @@ static int wait_charged(const char *cgroup, long nr)
 	if (wait_value(cgroup, "ioasids.current", nr, RELEASE_TIMEOUT_MS))
 		return -1;
 	return check_stat(cgroup, 0, nr, 0, 0);
-}
-
-/* VFIO_IOMMU_PASID_REQUEST: returns the ioctl's value, or -errno. */
-static int pasid_request(int container, __u32 argsz, __u32 flags, __u32 min,
-			 __u32 max)
-{
-	struct vfio_iommu_type1_pasid_request req = {
-		.argsz = argsz,
-		.flags = flags,
-		.min = min,
-		.max = max,
-	};
-	int ret;
-
-	ret = ioctl(container, VFIO_IOMMU_PASID_REQUEST, &req);
-	return ret < 0 ? -errno : ret;
-}
-
-static int pasid_alloc(int container, __u32 min, __u32 max)
-{
-	return pasid_request(container, REQ_SZ, VFIO_IOMMU_PASID_ALLOC, min,
-			     max);
-}
-
-static int pasid_free(int container, __u32 min, __u32 max)
-{
-	return pasid_request(container, REQ_SZ, VFIO_IOMMU_PASID_FREE, min,
-			     max);
 }
 
 /* Returns 0 if @ret, from an ALLOC in [@min, @max], is a PASID of it. */
@@ -665,7 +634,7 @@ cleanup:
  */
 static int test_invalid(const char *root)
 {
-	const __u32 sz = REQ_SZ;
+	const __u32 sz = PASID_REQ_SZ;
 	struct type1 a = { .container = -1, .group = -1 };
 	struct {
 		__u32 argsz, flags, min, max;

@@ -11,6 +11,7 @@
 
 #include <linux/limits.h>
 #include <linux/types.h>
+#include <linux/vfio.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <unistd.h>
@@ -52,6 +53,7 @@ extern char edu_group_path[PATH_MAX];
 extern char edu_cdev_path[PATH_MAX];
 
 void close_fd(int *fd);
+int read_file(const char *path, char *buf, size_t len);
 int sysfs_read(const char *path, char *buf, size_t len);
 int sysfs_write(const char *path, const char *buf);
 
@@ -105,6 +107,14 @@ int type1_open_group(struct type1 *t, const char *group_path);
 void type1_close(struct type1 *t);
 int type1_map(int container, __u64 iova, void *buf, size_t len);
 long long type1_unmap(int container, __u64 iova, size_t len);
+
+/* The size of a VFIO_IOMMU_PASID_REQUEST, in its argsz */
+#define PASID_REQ_SZ	((__u32)sizeof(struct vfio_iommu_type1_pasid_request))
+
+int pasid_request(int container, __u32 argsz, __u32 flags, __u32 min,
+		  __u32 max);
+int pasid_alloc(int container, __u32 min, __u32 max);
+int pasid_free(int container, __u32 min, __u32 max);
 
 /* The edu device's VFIO device file, bound to iommufd, in an IOAS */
 struct iommufd {

@@ -38,11 +38,8 @@
 #include <linux/ioasid.h>
 
 #include "../kselftest_harness.h"
-
-#define IOASID_DEV	"/dev/ioasid"
-
-/* Longest path of the cgroup v2 mount the test handles */
-#define CG_PATH_MAX	256
+#include "../cgroup/vfio_util.h"
+#include "ioasid_util.h"
 
 /* The largest limit: the largest page_counter on 64-bit, LONG_MAX / 4096 */
 #define LIMIT_MAX	(LLONG_MAX / 4096)
@@ -82,27 +79,6 @@ static const char *const root_files[] = {
 	"ioasids.pinned.peak",
 };
 
-static __u64 rng_state;
-
-static __u64 rnd64(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
-}
-
-/* A number in [0, n) */
-static unsigned int rnd(unsigned int n)
-{
-	return (unsigned int)(((rnd64() >> 32) * n) >> 32);
-}
-
-static bool chance(unsigned int percent)
-{
-	return rnd(100) < percent;
-}
-
 /* The contents of the files of a cgroup */
 struct snap {
 	char file[NR_CG_FILES][256];
@@ -130,59 +106,6 @@ FIXTURE(cgfuzz)
 	struct counts counts;
 };
 
-static int read_file(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd, err;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	err = errno;
-	close(fd);
-	if (n < 0)
-		return -err;
-	buf[n] = '\0';
-	return 0;
-}
-
-static int cg_read_file(const char *cg, const char *file, char *buf,
-			size_t len)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", cg, file);
-	return read_file(path, buf, len);
-}
-
-/* Write @len bytes of @buf to @file of @cg: the bytes written, or -errno */
-static ssize_t cg_write_bytes(const char *cg, const char *file,
-			      const char *buf, size_t len)
-{
-	char path[PATH_MAX];
-	ssize_t n;
-	int fd, err;
-
-	snprintf(path, sizeof(path), "%s/%s", cg, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, buf, len);
-	err = errno;
-	close(fd);
-	return n < 0 ? -err : n;
-}
-
-static int cg_write_file(const char *cg, const char *file, const char *val)
-{
-	ssize_t n = cg_write_bytes(cg, file, val, strlen(val));
-
-	if (n < 0)
-		return n;
-	return n == (ssize_t)strlen(val) ? 0 : -EIO;
-}
-
 static long long cg_value(const char *cg, const char *file)
 {
 	char buf[64];
@@ -190,27 +113,6 @@ static long long cg_value(const char *cg, const char *file)
 	if (cg_read_file(cg, file, buf, sizeof(buf)))
 		return -1;
 	return atoll(buf);
-}
-
-static int cg_find_root(char *root, size_t len)
-{
-	char line[1024], mnt[CG_PATH_MAX], type[64];
-	FILE *mounts;
-	int ret = -1;
-
-	mounts = fopen("/proc/self/mounts", "re");
-	if (!mounts)
-		return -1;
-	while (fgets(line, sizeof(line), mounts)) {
-		if (sscanf(line, "%*s %255s %63s", mnt, type) != 2 ||
-		    strcmp(type, "cgroup2"))
-			continue;
-		snprintf(root, len, "%s", mnt);
-		ret = 0;
-		break;
-	}
-	fclose(mounts);
-	return ret;
 }
 
 /* The reference parser, after the kernel's ctype and kstrtoull() */
@@ -508,22 +410,44 @@ static void check_snap(struct __test_metadata *_metadata,
 			TH_LOG("%s after writing \"%s\"", cg_files[i], shown);
 }
 
+/*
+ * A write of @len bytes of @input returned @ret: it must have failed with
+ * @want, or, if @want is 0, written every byte.  The messages start with
+ * @prefix.
+ */
+static void check_write(struct __test_metadata *_metadata,
+			const char *prefix, const char *input, size_t len,
+			int want, ssize_t ret)
+{
+	char shown[256];
+
+	if (want) {
+		ASSERT_EQ(want, ret)
+			TH_LOG("%swriting \"%s\": %s, expected %s", prefix,
+			       show(input, len, shown, sizeof(shown)),
+			       ret < 0 ? strerror(-ret) : "success",
+			       strerror(-want));
+	} else {
+		ASSERT_EQ((ssize_t)len, ret)
+			TH_LOG("%swriting \"%s\": %s, expected success",
+			       prefix, show(input, len, shown, sizeof(shown)),
+			       ret < 0 ? strerror(-ret) : "short");
+	}
+}
+
 FIXTURE_SETUP(cgfuzz)
 {
 	struct ioasid_alloc alloc = { .size = sizeof(alloc) };
-	char buf[256], path[PATH_MAX];
+	char path[PATH_MAX];
+	const char *why;
 	unsigned int i;
 
 	self->holder = -1;
 	for (i = 0; i < NR_CG_FILES; i++)
 		self->fds[i] = -1;
-	if (cg_find_root(self->root, sizeof(self->root)))
-		SKIP(return, "cgroup v2 is not mounted");
-	if (cg_read_file(self->root, "cgroup.controllers", buf, sizeof(buf)) ||
-	    !strstr(buf, "ioasids"))
-		SKIP(return, "no ioasids controller");
-	if (cg_write_file(self->root, "cgroup.subtree_control", "+ioasids"))
-		SKIP(return, "cannot enable the ioasids controller");
+	why = cg_setup_root(self->root, sizeof(self->root));
+	if (why)
+		SKIP(return, "%s", why);
 
 	snprintf(self->cg, sizeof(self->cg), "%s/ioasid_cgroup_fuzz.%d",
 		 self->root, getpid());
@@ -591,21 +515,13 @@ static void print_counts(const char *file, const struct counts *c,
 	fflush(stdout);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Fuzz the limit file @idx of cg_files[] of the child. */
 static void fuzz_limit(struct __test_metadata *_metadata,
 		       FIXTURE_DATA(cgfuzz) * self, unsigned int idx,
 		       bool bytes)
 {
 	const char *file = cg_files[idx];
-	char shown[256], path[PATH_MAX];
+	char prefix[64], path[PATH_MAX];
 	unsigned long long limit;
 	double start = now();
 	struct snap before;
@@ -617,6 +533,7 @@ static void fuzz_limit(struct __test_metadata *_metadata,
 	rng_state = (seed ? seed : 1) + idx;
 	memset(&self->counts, 0, sizeof(self->counts));
 	snapshot(_metadata, self, &before);
+	snprintf(prefix, sizeof(prefix), "%s: ", file);
 	/* Each write of an open file is parsed on its own. */
 	snprintf(path, sizeof(path), "%s/%s", self->child, file);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -632,23 +549,12 @@ static void fuzz_limit(struct __test_metadata *_metadata,
 		if (!len) {
 			/* An empty write is ignored. */
 			ASSERT_EQ(0, ret);
-		} else if (want) {
-			ASSERT_EQ(want, ret)
-				TH_LOG("%s: writing \"%s\": %s, expected %s",
-				       file,
-				       show(self->input, len, shown,
-					    sizeof(shown)),
-				       ret < 0 ? strerror(-ret) : "success",
-				       strerror(-want));
 		} else {
-			ASSERT_EQ((ssize_t)len, ret)
-				TH_LOG("%s: writing \"%s\": %s, expected success",
-				       file,
-				       show(self->input, len, shown,
-					    sizeof(shown)),
-				       ret < 0 ? strerror(-ret) : "short");
-			limit_text(limit, bytes, before.file[idx],
-				   sizeof(before.file[idx]));
+			check_write(_metadata, prefix, self->input, len, want,
+				    ret);
+			if (!want)
+				limit_text(limit, bytes, before.file[idx],
+					   sizeof(before.file[idx]));
 		}
 		check_snap(_metadata, self, &before, self->input, len);
 	}
@@ -833,20 +739,7 @@ TEST_F_TIMEOUT(cgfuzz, subtree_control, 900)
 		count(&self->counts, ret);
 		was = enabled;
 		want = len ? model_subtree(self->input, len, &enabled) : 0;
-		if (want) {
-			ASSERT_EQ(want, ret)
-				TH_LOG("writing \"%s\": %s, expected %s",
-				       show(self->input, len, shown,
-					    sizeof(shown)),
-				       ret < 0 ? strerror(-ret) : "success",
-				       strerror(-want));
-		} else {
-			ASSERT_EQ((ssize_t)len, ret)
-				TH_LOG("writing \"%s\": %s, expected success",
-				       show(self->input, len, shown,
-					    sizeof(shown)),
-				       ret < 0 ? strerror(-ret) : "short");
-		}
+		check_write(_metadata, "", self->input, len, want, ret);
 
 		ASSERT_EQ(0, cg_read_file(self->cg, "cgroup.subtree_control",
 					  sc, sizeof(sc)));
@@ -883,44 +776,10 @@ TEST_F_TIMEOUT(cgfuzz, subtree_control, 900)
 	}
 }
 
-/* Take --iterations=N and --seed=S out of the harness's arguments. */
-static int parse_args(int argc, char **argv)
-{
-	int i, j = 1;
-
-	seed = (unsigned long long)time(NULL) ^
-	       ((unsigned long long)getpid() << 32);
-	for (i = 1; i < argc; i++) {
-		const char *arg = argv[i], *val = NULL;
-
-		if (!strncmp(arg, "--iterations", 12) ||
-		    !strncmp(arg, "--seed", 6)) {
-			val = strchr(arg, '=');
-			if (val)
-				val++;
-			else if (i + 1 < argc)
-				val = argv[++i];
-			else
-				return -1;
-			if (arg[2] == 'i')
-				nr_iterations = strtoul(val, NULL, 0);
-			else
-				seed = strtoull(val, NULL, 0);
-			continue;
-		}
-		argv[j++] = argv[i];
-	}
-	argv[j] = NULL;
-	return j;
-}
-
 int main(int argc, char **argv)
 {
-	argc = parse_args(argc, argv);
-	if (argc < 0) {
-		fprintf(stderr, "usage: %s [--iterations=N] [--seed=S] [harness options]\n",
-			argv[0]);
+	argc = fuzz_parse_args(argc, argv, &nr_iterations, &seed);
+	if (argc < 0)
 		return KSFT_FAIL;
-	}
 	return test_harness_run(argc, argv);
 }

@@ -16,7 +16,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
 #include <linux/ioasid.h>
 #include <linux/limits.h>
@@ -35,8 +34,7 @@
 #include "../kselftest_harness.h"
 #include "../cgroup/cgroup_util.h"
 #include "../cgroup/ioasids_util.h"
-
-#define IOASID_DEV		"/dev/ioasid"
+#include "ioasid_util.h"
 
 /* The user the cgroup is delegated to, and a user it is not */
 #define DELEGATEE_UID		65534
@@ -105,35 +103,22 @@ static bool check_err(long long ret, int err, int line, const char *what)
 #define CHECK_ERR(ret, err, what) check_err(ret, err, __LINE__, what)
 #define CHECK_OK(ret, what) check_err(ret, 0, __LINE__, what)
 
-static long ioasid_alloc(int fd)
-{
-	struct ioasid_alloc cmd = { .size = sizeof(cmd) };
-
-	if (ioctl(fd, IOASID_ALLOC, &cmd))
-		return -errno;
-	return cmd.out_ioasid;
-}
-
-/* Open /dev/ioasid: the file descriptor, or -errno */
-static int ioasid_open(void)
-{
-	int fd = open(IOASID_DEV, O_RDWR | O_CLOEXEC);
-
-	return fd < 0 ? -errno : fd;
-}
-
-/* Move the process @pid, 0 for the caller, to @cg: 0 or -errno */
-static int cg_move(const char *cg, pid_t pid)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%d", pid);
-	return cg_write(cg, "cgroup.procs", buf);
-}
-
 static int mkdir_err(const char *path)
 {
 	return mkdir(path, 0755) ? -errno : 0;
+}
+
+/*
+ * Create the children x and y of dlg, their paths in @x and @y, of PATH_MAX
+ * bytes, and move to x.  Returns whether all of it worked.
+ */
+static bool make_children(const struct ctx *c, char *x, char *y)
+{
+	snprintf(x, PATH_MAX, "%s/x", c->dlg);
+	snprintf(y, PATH_MAX, "%s/y", c->dlg);
+	return CHECK_OK(mkdir_err(x), "mkdir x") &&
+	       CHECK_OK(mkdir_err(y), "mkdir y") &&
+	       CHECK_OK(cg_enter(x, 0), "moving to x");
 }
 
 /* Whether /proc/@pid/cgroup names @cg, a path under @root */
@@ -164,7 +149,7 @@ static int run_as(uid_t uid, gid_t gid, const char *cg,
 		return -1;
 	if (!pid) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (cg && cg_move(cg, 0)) {
+		if (cg && cg_enter(cg, 0)) {
 			ksft_print_msg("cannot move to %s\n", cg);
 			_exit(100);
 		}
@@ -201,14 +186,6 @@ static int delegate(const char *cg)
 	return 0;
 }
 
-static int rm_one(const char *path, const struct stat *sb, int type,
-		  struct FTW *ftw)
-{
-	if (type == FTW_DP)
-		cg_destroy(path);
-	return 0;
-}
-
 /* The owner and mode of @path are @uid, @gid and @mode */
 static bool owned(const char *path, uid_t uid, gid_t gid, mode_t mode)
 {
@@ -216,20 +193,6 @@ static bool owned(const char *path, uid_t uid, gid_t gid, mode_t mode)
 
 	return !stat(path, &st) && st.st_uid == uid && st.st_gid == gid &&
 	       (st.st_mode & 07777) == mode;
-}
-
-/* The number of IOASIDs the system can allocate, or 0 */
-static __u32 ioasid_capacity(void)
-{
-	struct ioasid_get_info info = { .size = sizeof(info) };
-	int fd = open(IOASID_DEV, O_RDWR | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return 0;
-	ret = ioctl(fd, IOASID_GET_INFO, &info);
-	close(fd);
-	return ret ? 0 : info.capacity;
 }
 
 FIXTURE(delegation)
@@ -244,27 +207,20 @@ FIXTURE(delegation)
 
 FIXTURE_SETUP(delegation)
 {
-	char name[64];
+	const char *why;
+	int ret;
 
 	self->victim = -1;
 	if (geteuid())
 		SKIP(return, "needs root");
 	if (stat(IOASID_DEV, &self->dev))
 		SKIP(return, "%s: %s", IOASID_DEV, strerror(errno));
-	if (ioasid_capacity() < MIN_CAPACITY)
-		SKIP(return, "needs %d IOASIDs, the system has %u",
-		     MIN_CAPACITY, ioasid_capacity());
-	if (cg_find_unified_root(self->root, sizeof(self->root), NULL))
-		SKIP(return, "cgroup v2 isn't mounted");
-	if (cg_read_strstr(self->root, "cgroup.controllers", "ioasids"))
-		SKIP(return, "ioasids controller isn't available");
-	if (cg_read_strstr(self->root, "cgroup.subtree_control", "ioasids"))
-		ASSERT_EQ(0, cg_write(self->root, "cgroup.subtree_control",
-				      "+ioasids"));
-
-	snprintf(name, sizeof(name), "ioasid_delegation.%d", getpid());
-	self->base = test_cg_create(self->root, name, true);
-	ASSERT_NE(NULL, self->base);
+	ret = ioasids_test_setup(self->root, sizeof(self->root),
+				 "ioasid_delegation", MIN_CAPACITY,
+				 &self->base, &why);
+	if (ret == KSFT_SKIP)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, ret) TH_LOG("%s", why);
 	self->dlg = test_cg_create(self->base, "dlg", false);
 	ASSERT_NE(NULL, self->dlg);
 	self->other = test_cg_create(self->base, "other", false);
@@ -298,7 +254,7 @@ FIXTURE_TEARDOWN(delegation)
 	}
 	cg_enter_current(self->root);
 	if (self->base)
-		nftw(self->base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		test_cg_remove_tree(self->base);
 	free(self->other_dlg);
 	free(self->other);
 	free(self->dlg);
@@ -311,12 +267,8 @@ static int creates_children(const struct ctx *c)
 	char x[PATH_MAX], y[PATH_MAX], file[PATH_MAX + 16];
 	struct stat st;
 
-	snprintf(x, sizeof(x), "%s/x", c->dlg);
-	snprintf(y, sizeof(y), "%s/y", c->dlg);
 	/* No process may stay in dlg once it enables a controller. */
-	if (!CHECK_OK(mkdir_err(x), "mkdir x") ||
-	    !CHECK_OK(mkdir_err(y), "mkdir y") ||
-	    !CHECK_OK(cg_move(x, 0), "moving to x") ||
+	if (!make_children(c, x, y) ||
 	    !CHECK_OK(cg_write(c->dlg, "cgroup.subtree_control", "+ioasids"),
 		      "enabling ioasids for the children of dlg"))
 		return 1;
@@ -333,9 +285,9 @@ static int creates_children(const struct ctx *c)
 	CHECK(!check_exact(y, "ioasids.max", "0\n"), "y/ioasids.max");
 
 	/* Moving within the subtree is the delegatee's business */
-	CHECK_OK(cg_move(y, 0), "moving from x to y");
+	CHECK_OK(cg_enter(y, 0), "moving from x to y");
 	CHECK(in_cgroup(c->root, getpid(), y), "not in y");
-	CHECK_OK(cg_move(x, 0), "moving from y to x");
+	CHECK_OK(cg_enter(x, 0), "moving from y to x");
 	return 0;
 }
 
@@ -407,11 +359,7 @@ static int escapes_limit(const struct ctx *c)
 	int fd_x, fd_y, fd, nr;
 	long ret;
 
-	snprintf(x, sizeof(x), "%s/x", c->dlg);
-	snprintf(y, sizeof(y), "%s/y", c->dlg);
-	if (!CHECK_OK(mkdir_err(x), "mkdir x") ||
-	    !CHECK_OK(mkdir_err(y), "mkdir y") ||
-	    !CHECK_OK(cg_move(x, 0), "moving to x") ||
+	if (!make_children(c, x, y) ||
 	    !CHECK_OK(cg_write(c->dlg, "cgroup.subtree_control", "+ioasids"),
 		      "enabling ioasids for the children of dlg") ||
 	    !CHECK_OK(cg_write(x, "ioasids.max", "100"), "x/ioasids.max") ||
@@ -434,7 +382,7 @@ static int escapes_limit(const struct ctx *c)
 	CHECK(!check_value(c->dlg, "ioasids.current", DELEGATED_MAX), "dlg");
 
 	/* y has no room left either */
-	if (!CHECK_OK(cg_move(y, 0), "moving to y"))
+	if (!CHECK_OK(cg_enter(y, 0), "moving to y"))
 		return 1;
 	fd_y = ioasid_open();
 	if (!CHECK(fd_y >= 0, "open %s: %s", IOASID_DEV, strerror(-fd_y)))
@@ -451,7 +399,7 @@ static int escapes_limit(const struct ctx *c)
 	CHECK(!check_value(c->dlg, "ioasids.current", DELEGATED_MAX), "dlg");
 	CHECK_ERR(ioasid_alloc(fd_y), EBUSY, "allocating in y");
 	CHECK_ERR(ioasid_alloc(fd_x), EBUSY, "allocating in removed x");
-	CHECK_OK(cg_move(x, 0), "moving to the new x");
+	CHECK_OK(cg_enter(x, 0), "moving to the new x");
 	fd = ioasid_open();
 	if (CHECK(fd >= 0, "open %s: %s", IOASID_DEV, strerror(-fd))) {
 		CHECK_ERR(ioasid_alloc(fd), EBUSY, "allocating in the new x");
@@ -562,25 +510,21 @@ static int escapes_subtree(const struct ctx *c)
 {
 	char x[PATH_MAX], y[PATH_MAX];
 
-	snprintf(x, sizeof(x), "%s/x", c->dlg);
-	snprintf(y, sizeof(y), "%s/y", c->dlg);
-	if (!CHECK_OK(mkdir_err(x), "mkdir x") ||
-	    !CHECK_OK(mkdir_err(y), "mkdir y") ||
-	    !CHECK_OK(cg_move(x, 0), "moving to x") ||
-	    !CHECK_OK(cg_move(y, 0), "moving from x to y"))
+	if (!make_children(c, x, y) ||
+	    !CHECK_OK(cg_enter(y, 0), "moving from x to y"))
 		return 1;
 
 	/* Out, to a cgroup of root's, of its own, or above */
-	CHECK_ERR(cg_move(c->other, 0), EACCES, "moving to other");
-	CHECK_ERR(cg_move(c->other_dlg, 0), EACCES, "moving to other_dlg");
-	CHECK_ERR(cg_move(c->base, 0), EACCES, "moving to the parent");
-	CHECK_ERR(cg_move(c->root, 0), EACCES, "moving to the root");
+	CHECK_ERR(cg_enter(c->other, 0), EACCES, "moving to other");
+	CHECK_ERR(cg_enter(c->other_dlg, 0), EACCES, "moving to other_dlg");
+	CHECK_ERR(cg_enter(c->base, 0), EACCES, "moving to the parent");
+	CHECK_ERR(cg_enter(c->root, 0), EACCES, "moving to the root");
 	CHECK_ERR(cg_write(c->other_dlg, "cgroup.threads", "0"), EACCES,
 		  "moving a thread to other_dlg");
 	CHECK(in_cgroup(c->root, getpid(), y), "moved out of y");
 
 	/* In, a process of root's from outside */
-	CHECK_ERR(cg_move(x, c->victim), EACCES, "pulling root's process in");
+	CHECK_ERR(cg_enter(x, c->victim), EACCES, "pulling root's process in");
 	CHECK(in_cgroup(c->root, c->victim, c->other), "root's process moved");
 	return 0;
 }
@@ -594,7 +538,7 @@ TEST_F(delegation, delegatee_cannot_escape_subtree)
 		for (;;)
 			pause();
 	}
-	ASSERT_EQ(0, cg_move(self->other, self->victim));
+	ASSERT_EQ(0, cg_enter(self->other, self->victim));
 	self->c.victim = self->victim;
 
 	ASSERT_EQ(0, run_as_delegatee(self->dlg, escapes_subtree, &self->c));

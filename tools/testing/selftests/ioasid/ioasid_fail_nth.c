@@ -48,8 +48,8 @@
 
 #include "../kselftest_harness.h"
 #include "../cgroup/vfio_util.h"
+#include "ioasid_util.h"
 
-#define IOASID_DEV	"/dev/ioasid"
 #define FAIL_NTH	"/proc/thread-self/fail-nth"
 #define DEBUGFS		"/sys/kernel/debug"
 
@@ -61,9 +61,6 @@
 
 /* The pages that the pinning tests map */
 #define PIN_PAGES	16
-
-/* The longest path of the cgroup v2 mount the test handles */
-#define CG_PATH_MAX	256
 
 /* How long to wait for an uncharge that happens on release */
 #define RELEASE_TIMEOUT_MS	2000
@@ -87,57 +84,6 @@ static char fault_saved[ARRAY_SIZE(fault_attrs)][16];
 static bool fault_changed[ARRAY_SIZE(fault_attrs)];
 static bool have_fault_injection;
 static bool have_fail_page_alloc;
-
-static int read_file(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd, err;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	err = errno;
-	close(fd);
-	if (n < 0)
-		return -err;
-	buf[n] = '\0';
-	return 0;
-}
-
-/* Write @val to @path in one write(); returns 0 or -errno. */
-static int write_file(const char *path, const char *val)
-{
-	ssize_t len = strlen(val), n;
-	int fd, err;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, len);
-	err = errno;
-	close(fd);
-	if (n < 0)
-		return -err;
-	return n == len ? 0 : -EIO;
-}
-
-static int cg_read_file(const char *cg, const char *file, char *buf,
-			size_t len)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", cg, file);
-	return read_file(path, buf, len);
-}
-
-static int cg_write_file(const char *cg, const char *file, const char *val)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", cg, file);
-	return write_file(path, val);
-}
 
 static void __attribute__((constructor)) setup_fault_injection(void)
 {
@@ -172,28 +118,6 @@ static void __attribute__((destructor)) restore_fault_injection(void)
 		snprintf(path, sizeof(path), DEBUGFS "/%s", fault_attrs[i]);
 		write_file(path, fault_saved[i]);
 	}
-}
-
-/* The cgroup v2 mount, or -1 */
-static int cg_find_root(char *root, size_t len)
-{
-	char line[1024], mnt[CG_PATH_MAX], type[64];
-	FILE *mounts;
-	int ret = -1;
-
-	mounts = fopen("/proc/self/mounts", "re");
-	if (!mounts)
-		return -1;
-	while (fgets(line, sizeof(line), mounts)) {
-		if (sscanf(line, "%*s %255s %63s", mnt, type) != 2 ||
-		    strcmp(type, "cgroup2"))
-			continue;
-		snprintf(root, len, "%s", mnt);
-		ret = 0;
-		break;
-	}
-	fclose(mounts);
-	return ret;
 }
 
 /* A value of a "key value" line of @buf, or of a flattened one, or -1 */
@@ -278,68 +202,6 @@ struct counters {
 	long long lowest_id;
 };
 
-static int ioasid_alloc(int fd, __u32 *id)
-{
-	struct ioasid_alloc cmd = { .size = sizeof(cmd) };
-
-	if (ioctl(fd, IOASID_ALLOC, &cmd))
-		return -errno;
-	*id = cmd.out_ioasid;
-	return 0;
-}
-
-static int ioasid_free(int fd, __u32 id)
-{
-	struct ioasid_free cmd = { .size = sizeof(cmd), .ioasid = id };
-
-	return ioctl(fd, IOASID_FREE, &cmd) ? -errno : 0;
-}
-
-static int ioasid_info(int fd, struct ioasid_get_info *info)
-{
-	memset(info, 0, sizeof(*info));
-	info->size = sizeof(*info);
-	return ioctl(fd, IOASID_GET_INFO, info) ? -errno : 0;
-}
-
-static int ioasid_bind(int fd, __u32 id, __u32 private_id)
-{
-	struct ioasid_bind_private cmd = {
-		.size = sizeof(cmd),
-		.ioasid = id,
-		.private_id = private_id,
-	};
-
-	return ioctl(fd, IOASID_BIND_PRIVATE, &cmd) ? -errno : 0;
-}
-
-/* The IOASID bound to @private_id, or -errno */
-static long long ioasid_find(int fd, __u32 private_id)
-{
-	struct ioasid_find_private cmd = {
-		.size = sizeof(cmd),
-		.private_id = private_id,
-	};
-
-	if (ioctl(fd, IOASID_FIND_PRIVATE, &cmd))
-		return -errno;
-	return cmd.out_ioasid;
-}
-
-static int pasid_request(int container, __u32 flags, __u32 min, __u32 max)
-{
-	struct vfio_iommu_type1_pasid_request req = {
-		.argsz = sizeof(req),
-		.flags = flags,
-		.min = min,
-		.max = max,
-	};
-	int ret;
-
-	ret = ioctl(container, VFIO_IOMMU_PASID_REQUEST, &req);
-	return ret < 0 ? -errno : ret;
-}
-
 /* The state of a test */
 struct ctx {
 	char root[CG_PATH_MAX];
@@ -387,8 +249,7 @@ static void snapshot(struct __test_metadata *_metadata,
 		     struct ctx *self, struct counters *c)
 {
 	char stat[256], status[4096];
-	__u32 id = 0;
-	int ret;
+	long id;
 
 	memset(c, 0, sizeof(*c));
 	ASSERT_EQ(0, cg_read_file(self->cg, "ioasids.current", c->current,
@@ -419,12 +280,10 @@ static void snapshot(struct __test_metadata *_metadata,
 	c->lowest_id = -ENODEV;
 	if (self->probe_fd < 0)
 		return;
-	ret = ioasid_alloc(self->probe_fd, &id);
-	if (ret) {
-		c->lowest_id = ret;
-		return;
-	}
+	id = ioasid_alloc(self->probe_fd);
 	c->lowest_id = id;
+	if (id < 0)
+		return;
 	ASSERT_EQ(0, ioasid_free(self->probe_fd, id));
 }
 
@@ -505,7 +364,7 @@ static void wait_counters(struct __test_metadata *_metadata,
 
 static void ctx_setup(struct __test_metadata *_metadata, struct ctx *self)
 {
-	char controllers[256];
+	const char *why;
 
 	self->probe_fd = -1;
 	self->nth.fd = -1;
@@ -518,14 +377,9 @@ static void ctx_setup(struct __test_metadata *_metadata, struct ctx *self)
 
 	if (!have_fault_injection)
 		SKIP(return, "no fault injection (fail-nth and failslab)");
-	if (cg_find_root(self->root, sizeof(self->root)))
-		SKIP(return, "cgroup v2 is not mounted");
-	if (cg_read_file(self->root, "cgroup.controllers", controllers,
-			 sizeof(controllers)) ||
-	    !strstr(controllers, "ioasids"))
-		SKIP(return, "no ioasids controller");
-	if (cg_write_file(self->root, "cgroup.subtree_control", "+ioasids"))
-		SKIP(return, "cannot enable the ioasids controller");
+	why = cg_setup_root(self->root, sizeof(self->root));
+	if (why)
+		SKIP(return, "%s", why);
 
 	snprintf(self->cg, sizeof(self->cg), "%s/ioasid_fail_nth.%d",
 		 self->root, getpid());
@@ -678,6 +532,15 @@ static unsigned int sweep(struct __test_metadata *_metadata,
 	return self->nth.nth - 1;
 }
 
+/* Sweep @path with a file of /dev/ioasid, or skip the test without one. */
+static void sweep_ioasid(struct __test_metadata *_metadata, struct ctx *self,
+			 const struct fail_path *path, const char *name)
+{
+	if (self->probe_fd < 0)
+		SKIP(return, "cannot open " IOASID_DEV);
+	sweep(_metadata, self, path, name);
+}
+
 static void open_file(struct __test_metadata *_metadata,
 		      struct ctx *self)
 {
@@ -697,7 +560,7 @@ static void check_set(struct __test_metadata *_metadata,
 {
 	struct ioasid_get_info info;
 
-	ASSERT_EQ(0, ioasid_info(self->fd, &info));
+	ASSERT_EQ(0, ioasid_get_info(self->fd, &info));
 	EXPECT_EQ(usage, info.usage)
 		TH_LOG("fault point %u: usage", self->nth.nth);
 	EXPECT_EQ(quota, info.quota)
@@ -731,40 +594,38 @@ static void open_done(struct __test_metadata *_metadata,
 		      struct ctx *self,
 		      const struct counters *before)
 {
-	__u32 id = 0;
+	long id;
 
 	check_set(_metadata, self, 0, IOASID_QUOTA_UNLIMITED);
 	/* The new set works, and charges the test cgroup. */
-	ASSERT_EQ(0, ioasid_alloc(self->fd, &id));
+	id = ioasid_alloc(self->fd);
+	ASSERT_LE(0, id);
 	EXPECT_EQ(current_plus(before, 1),
 		  cg_value(_metadata, self->cg, "ioasids.current"));
 	EXPECT_EQ(0, ioasid_free(self->fd, id));
 }
 
-static void test_open(struct __test_metadata *_metadata,
-		      struct ctx *self)
-{
-	const struct fail_path path = {
-		.run = open_run,
-		.done = open_done,
-		.cleanup = close_file,
-	};
-
-	if (self->probe_fd < 0)
-		SKIP(return, "cannot open " IOASID_DEV);
-	sweep(_metadata, self, &path, "open " IOASID_DEV);
-}
+static const struct fail_path open_path = {
+	.run = open_run,
+	.done = open_done,
+	.cleanup = close_file,
+};
 
 TEST_F_TIMEOUT(fail_nth, open, 600)
 {
-	test_open(_metadata, &self->c);
+	sweep_ioasid(_metadata, &self->c, &open_path, "open " IOASID_DEV);
 }
 
 /* IOASID_ALLOC */
 
 static int alloc_run(struct ctx *self)
 {
-	return ioasid_alloc(self->fd, &self->id);
+	long id = ioasid_alloc(self->fd);
+
+	if (id < 0)
+		return id;
+	self->id = id;
+	return 0;
 }
 
 static void alloc_failed(struct __test_metadata *_metadata,
@@ -785,34 +646,24 @@ static void alloc_done(struct __test_metadata *_metadata,
 	check_set(_metadata, self, 0, IOASID_QUOTA_UNLIMITED);
 }
 
-static void test_alloc(struct __test_metadata *_metadata,
-		       struct ctx *self)
-{
-	const struct fail_path path = {
-		.prepare = open_file,
-		.run = alloc_run,
-		.failed = alloc_failed,
-		.done = alloc_done,
-		.cleanup = close_file,
-	};
-
-	if (self->probe_fd < 0)
-		SKIP(return, "cannot open " IOASID_DEV);
-	sweep(_metadata, self, &path, "IOASID_ALLOC");
-}
+static const struct fail_path alloc_path = {
+	.prepare = open_file,
+	.run = alloc_run,
+	.failed = alloc_failed,
+	.done = alloc_done,
+	.cleanup = close_file,
+};
 
 TEST_F_TIMEOUT(fail_nth, alloc, 600)
 {
-	test_alloc(_metadata, &self->c);
+	sweep_ioasid(_metadata, &self->c, &alloc_path, "IOASID_ALLOC");
 }
 
 /* IOASID_SET_QUOTA */
 
 static int quota_run(struct ctx *self)
 {
-	struct ioasid_set_quota cmd = { .size = sizeof(cmd), .quota = 7 };
-
-	return ioctl(self->fd, IOASID_SET_QUOTA, &cmd) ? -errno : 0;
+	return ioasid_set_quota(self->fd, 7);
 }
 
 static void quota_done(struct __test_metadata *_metadata,
@@ -822,25 +673,18 @@ static void quota_done(struct __test_metadata *_metadata,
 	check_set(_metadata, self, 0, 7);
 }
 
-static void test_set_quota(struct __test_metadata *_metadata,
-			   struct ctx *self)
-{
-	const struct fail_path path = {
-		.prepare = open_file,
-		.run = quota_run,
-		.failed = alloc_failed,
-		.done = quota_done,
-		.cleanup = close_file,
-	};
-
-	if (self->probe_fd < 0)
-		SKIP(return, "cannot open " IOASID_DEV);
-	sweep(_metadata, self, &path, "IOASID_SET_QUOTA");
-}
+static const struct fail_path set_quota_path = {
+	.prepare = open_file,
+	.run = quota_run,
+	.failed = alloc_failed,
+	.done = quota_done,
+	.cleanup = close_file,
+};
 
 TEST_F_TIMEOUT(fail_nth, set_quota, 600)
 {
-	test_set_quota(_metadata, &self->c);
+	sweep_ioasid(_metadata, &self->c, &set_quota_path,
+		     "IOASID_SET_QUOTA");
 }
 
 /* IOASID_BIND_PRIVATE */
@@ -849,7 +693,7 @@ static void bind_prepare(struct __test_metadata *_metadata,
 			 struct ctx *self)
 {
 	open_file(_metadata, self);
-	ASSERT_EQ(0, ioasid_alloc(self->fd, &self->id));
+	ASSERT_EQ(0, alloc_run(self));
 }
 
 static int bind_run(struct ctx *self)
@@ -886,25 +730,18 @@ static void free_cleanup(struct __test_metadata *_metadata,
 	close_fd(&self->fd);
 }
 
-static void test_bind_private(struct __test_metadata *_metadata,
-			      struct ctx *self)
-{
-	const struct fail_path path = {
-		.prepare = bind_prepare,
-		.run = bind_run,
-		.failed = bind_failed,
-		.done = bind_done,
-		.cleanup = free_cleanup,
-	};
-
-	if (self->probe_fd < 0)
-		SKIP(return, "cannot open " IOASID_DEV);
-	sweep(_metadata, self, &path, "IOASID_BIND_PRIVATE");
-}
+static const struct fail_path bind_private_path = {
+	.prepare = bind_prepare,
+	.run = bind_run,
+	.failed = bind_failed,
+	.done = bind_done,
+	.cleanup = free_cleanup,
+};
 
 TEST_F_TIMEOUT(fail_nth, bind_private, 600)
 {
-	test_bind_private(_metadata, &self->c);
+	sweep_ioasid(_metadata, &self->c, &bind_private_path,
+		     "IOASID_BIND_PRIVATE");
 }
 
 /* IOASID_FREE of a bound IOASID */
@@ -937,25 +774,17 @@ static void free_done(struct __test_metadata *_metadata,
 		  cg_value(_metadata, self->cg, "ioasids.current"));
 }
 
-static void test_free_bound(struct __test_metadata *_metadata,
-			    struct ctx *self)
-{
-	const struct fail_path path = {
-		.prepare = free_prepare,
-		.run = free_run,
-		.failed = free_failed,
-		.done = free_done,
-		.cleanup = free_cleanup,
-	};
-
-	if (self->probe_fd < 0)
-		SKIP(return, "cannot open " IOASID_DEV);
-	sweep(_metadata, self, &path, "IOASID_FREE");
-}
+static const struct fail_path free_bound_path = {
+	.prepare = free_prepare,
+	.run = free_run,
+	.failed = free_failed,
+	.done = free_done,
+	.cleanup = free_cleanup,
+};
 
 TEST_F_TIMEOUT(fail_nth, free_bound, 600)
 {
-	test_free_bound(_metadata, &self->c);
+	sweep_ioasid(_metadata, &self->c, &free_bound_path, "IOASID_FREE");
 }
 
 /* Wait for the cgroups removed to be freed: no reference leaked. */
@@ -1041,7 +870,7 @@ static int new_cgroup_run(struct ctx *self)
 	self->fd = open(IOASID_DEV, O_RDWR | O_CLOEXEC);
 	if (self->fd < 0)
 		return -errno;
-	return ioasid_alloc(self->fd, &self->id);
+	return alloc_run(self);
 }
 
 static void new_cgroup_failed(struct __test_metadata *_metadata,
@@ -1162,39 +991,54 @@ TEST_F_TIMEOUT(fail_nth, cgroup_pinned_max, 900)
 
 /* VFIO: the edu device bound to vfio-pci, a populated buffer */
 
-/* Why the VFIO tests cannot run, or NULL */
-static const char *edu_missing(void)
+/* Set the edu device up for VFIO; false if the test is skipped without it */
+static bool edu_prepare(struct __test_metadata *_metadata, struct ctx *self)
 {
 	if (edu_find())
-		return "no edu device (PCI 1234:11e8)";
+		SKIP(return false, "no edu device (PCI 1234:11e8)");
 	if (access(VFIO_CONTAINER, F_OK) || access(VFIO_PCI_DRIVER, F_OK))
-		return "no VFIO container or vfio-pci";
-	return NULL;
-}
-
-static void edu_prepare(struct __test_metadata *_metadata,
-			struct ctx *self)
-{
+		SKIP(return false, "no VFIO container or vfio-pci");
 	self->edu = true;
 	ASSERT_EQ(0, edu_setup());
 	unsafe_irqs_probe();
 	self->len = PIN_PAGES * sysconf(_SC_PAGESIZE);
 	self->buf = buf_alloc(self->len);
 	ASSERT_NE(NULL, self->buf);
+	return true;
 }
 
 /*
- * A type1 container with the edu device's group, and the device open: when
- * iommufd serves the container, only an open device attaches the IOMMU
- * domain that memory is pinned for.
+ * Sweep @path of a type1 container with the edu device's group, and the
+ * device open: when iommufd serves the container, only an open device
+ * attaches the IOMMU domain that memory is pinned for.
  */
-static void type1_open_device(struct __test_metadata *_metadata,
-			      struct ctx *self)
+static void sweep_type1(struct __test_metadata *_metadata, struct ctx *self,
+			const struct fail_path *path, const char *name)
 {
+	if (!edu_prepare(_metadata, self))
+		return;
 	ASSERT_EQ(0, type1_open(&self->t));
 	self->dev = ioctl(self->t.group, VFIO_GROUP_GET_DEVICE_FD, edu_bdf);
 	ASSERT_LE(0, self->dev) TH_LOG("VFIO_GROUP_GET_DEVICE_FD: %s",
 				       strerror(errno));
+	snapshot(_metadata, self, &self->base);
+	sweep(_metadata, self, path, name);
+	close_fd(&self->dev);
+	type1_close(&self->t);
+}
+
+/* Sweep @path of an IOAS the edu device is attached to, with iommufd */
+static void sweep_iommufd(struct __test_metadata *_metadata, struct ctx *self,
+			  const struct fail_path *path, const char *name)
+{
+	if (!edu_prepare(_metadata, self))
+		return;
+	if (!edu_cdev_path[0])
+		SKIP(return, "no VFIO device file (VFIO_DEVICE_CDEV)");
+	ASSERT_EQ(0, iommufd_open(&self->f));
+	snapshot(_metadata, self, &self->base);
+	sweep(_metadata, self, path, name);
+	iommufd_close(&self->f);
 }
 
 /* VFIO_IOMMU_MAP_DMA on a VFIO container */
@@ -1227,31 +1071,17 @@ static void type1_cleanup(struct __test_metadata *_metadata,
 	EXPECT_TRUE(ret == 0 || ret == (long long)self->len);
 }
 
-static void test_type1_map_dma(struct __test_metadata *_metadata,
-			       struct ctx *self)
-{
-	const struct fail_path path = {
-		.run = type1_run,
-		.failed = type1_failed,
-		.done = pinned_done,
-		.cleanup = type1_cleanup,
-	};
-	const char *reason;
-
-	reason = edu_missing();
-	if (reason)
-		SKIP(return, "%s", reason);
-	edu_prepare(_metadata, self);
-	type1_open_device(_metadata, self);
-	snapshot(_metadata, self, &self->base);
-	sweep(_metadata, self, &path, "VFIO_IOMMU_MAP_DMA");
-	close_fd(&self->dev);
-	type1_close(&self->t);
-}
+static const struct fail_path type1_map_path = {
+	.run = type1_run,
+	.failed = type1_failed,
+	.done = pinned_done,
+	.cleanup = type1_cleanup,
+};
 
 TEST_F_TIMEOUT(fail_nth, type1_map_dma, 900)
 {
-	test_type1_map_dma(_metadata, &self->c);
+	sweep_type1(_metadata, &self->c, &type1_map_path,
+		    "VFIO_IOMMU_MAP_DMA");
 }
 
 /* VFIO_IOMMU_UNMAP_DMA: a failed unmap leaves the mapping and its charge */
@@ -1278,32 +1108,18 @@ static void unpinned_done(struct __test_metadata *_metadata,
 		  cg_value(_metadata, self->cg, "ioasids.pinned.current"));
 }
 
-static void test_type1_unmap_dma(struct __test_metadata *_metadata,
-				 struct ctx *self)
-{
-	const struct fail_path path = {
-		.prepare = type1_unmap_prepare,
-		.run = type1_unmap_run,
-		.done = unpinned_done,
-		.cleanup = type1_cleanup,
-		.replies = true,
-	};
-	const char *reason;
-
-	reason = edu_missing();
-	if (reason)
-		SKIP(return, "%s", reason);
-	edu_prepare(_metadata, self);
-	type1_open_device(_metadata, self);
-	snapshot(_metadata, self, &self->base);
-	sweep(_metadata, self, &path, "VFIO_IOMMU_UNMAP_DMA");
-	close_fd(&self->dev);
-	type1_close(&self->t);
-}
+static const struct fail_path type1_unmap_path = {
+	.prepare = type1_unmap_prepare,
+	.run = type1_unmap_run,
+	.done = unpinned_done,
+	.cleanup = type1_cleanup,
+	.replies = true,
+};
 
 TEST_F_TIMEOUT(fail_nth, type1_unmap_dma, 900)
 {
-	test_type1_unmap_dma(_metadata, &self->c);
+	sweep_type1(_metadata, &self->c, &type1_unmap_path,
+		    "VFIO_IOMMU_UNMAP_DMA");
 }
 
 /* IOMMU_IOAS_MAP on an IOAS the edu device is attached to */
@@ -1327,33 +1143,18 @@ static void iommufd_cleanup(struct __test_metadata *_metadata,
 	EXPECT_TRUE(ret == -ENOENT || ret == (long long)self->len);
 }
 
-static void test_iommufd_ioas_map(struct __test_metadata *_metadata,
-				  struct ctx *self)
-{
-	const struct fail_path path = {
-		.run = iommufd_run,
-		.failed = iommufd_failed,
-		.done = pinned_done,
-		.cleanup = iommufd_cleanup,
-		.replies = true,
-	};
-	const char *reason;
-
-	reason = edu_missing();
-	if (reason)
-		SKIP(return, "%s", reason);
-	edu_prepare(_metadata, self);
-	if (!edu_cdev_path[0])
-		SKIP(return, "no VFIO device file (VFIO_DEVICE_CDEV)");
-	ASSERT_EQ(0, iommufd_open(&self->f));
-	snapshot(_metadata, self, &self->base);
-	sweep(_metadata, self, &path, "IOMMU_IOAS_MAP");
-	iommufd_close(&self->f);
-}
+static const struct fail_path iommufd_map_path = {
+	.run = iommufd_run,
+	.failed = iommufd_failed,
+	.done = pinned_done,
+	.cleanup = iommufd_cleanup,
+	.replies = true,
+};
 
 TEST_F_TIMEOUT(fail_nth, iommufd_ioas_map, 900)
 {
-	test_iommufd_ioas_map(_metadata, &self->c);
+	sweep_iommufd(_metadata, &self->c, &iommufd_map_path,
+		      "IOMMU_IOAS_MAP");
 }
 
 /* IOMMU_IOAS_UNMAP: a failed unmap leaves the mapping and its charge */
@@ -1373,33 +1174,18 @@ static int iommufd_unmap_run(struct ctx *self)
 	return ret == (long long)self->len ? 0 : -EIO;
 }
 
-static void test_iommufd_ioas_unmap(struct __test_metadata *_metadata,
-				    struct ctx *self)
-{
-	const struct fail_path path = {
-		.prepare = iommufd_unmap_prepare,
-		.run = iommufd_unmap_run,
-		.done = unpinned_done,
-		.cleanup = iommufd_cleanup,
-		.replies = true,
-	};
-	const char *reason;
-
-	reason = edu_missing();
-	if (reason)
-		SKIP(return, "%s", reason);
-	edu_prepare(_metadata, self);
-	if (!edu_cdev_path[0])
-		SKIP(return, "no VFIO device file (VFIO_DEVICE_CDEV)");
-	ASSERT_EQ(0, iommufd_open(&self->f));
-	snapshot(_metadata, self, &self->base);
-	sweep(_metadata, self, &path, "IOMMU_IOAS_UNMAP");
-	iommufd_close(&self->f);
-}
+static const struct fail_path iommufd_unmap_path = {
+	.prepare = iommufd_unmap_prepare,
+	.run = iommufd_unmap_run,
+	.done = unpinned_done,
+	.cleanup = iommufd_cleanup,
+	.replies = true,
+};
 
 TEST_F_TIMEOUT(fail_nth, iommufd_ioas_unmap, 900)
 {
-	test_iommufd_ioas_unmap(_metadata, &self->c);
+	sweep_iommufd(_metadata, &self->c, &iommufd_unmap_path,
+		      "IOMMU_IOAS_UNMAP");
 }
 
 /*
@@ -1417,8 +1203,7 @@ static int pasid_run(struct ctx *self)
 {
 	int ret;
 
-	ret = pasid_request(self->t.container, VFIO_IOMMU_PASID_ALLOC, 1,
-			    UINT32_MAX);
+	ret = pasid_alloc(self->t.container, 1, UINT32_MAX);
 	if (ret < 0)
 		return ret;
 	self->id = ret;
@@ -1429,9 +1214,7 @@ static void pasid_failed(struct __test_metadata *_metadata,
 			 struct ctx *self, int ret)
 {
 	/* The process holds no PASID. */
-	EXPECT_EQ(-ENOENT, pasid_request(self->t.container,
-					 VFIO_IOMMU_PASID_FREE, 0,
-					 UINT32_MAX));
+	EXPECT_EQ(-ENOENT, pasid_free(self->t.container, 0, UINT32_MAX));
 }
 
 static void pasid_done(struct __test_metadata *_metadata,
@@ -1448,8 +1231,7 @@ static void pasid_done(struct __test_metadata *_metadata,
 				  sizeof(stat)));
 	EXPECT_EQ(key_value(before->stat, "vfio") + 1,
 		  key_value(stat, "vfio"));
-	EXPECT_EQ(0, pasid_request(self->t.container, VFIO_IOMMU_PASID_FREE,
-				   self->id, self->id));
+	EXPECT_EQ(0, pasid_free(self->t.container, self->id, self->id));
 }
 
 static void pasid_cleanup(struct __test_metadata *_metadata,
@@ -1468,13 +1250,10 @@ static void test_vfio_pasid_request(struct __test_metadata *_metadata,
 		.done = pasid_done,
 		.cleanup = pasid_cleanup,
 	};
-	const char *reason;
 	int ext;
 
-	reason = edu_missing();
-	if (reason)
-		SKIP(return, "%s", reason);
-	edu_prepare(_metadata, self);
+	if (!edu_prepare(_metadata, self))
+		return;
 	ASSERT_EQ(0, type1_open(&self->t));
 	ext = ioctl(self->t.container, VFIO_CHECK_EXTENSION,
 		    VFIO_PASID_REQUEST);

@@ -44,8 +44,7 @@
 #include <linux/ioasid.h>
 
 #include "../kselftest_harness.h"
-
-#define IOASID_DEV	"/dev/ioasid"
+#include "ioasid_util.h"
 
 /* The files the fuzzer works on */
 #define NR_FILES	3
@@ -58,8 +57,6 @@
 #define NR_PROCS	4
 /* Close and reopen a file about once in REOPEN_EVERY calls */
 #define REOPEN_EVERY	3000
-/* Longest path of the cgroup v2 mount the test handles */
-#define CG_PATH_MAX	256
 
 /* The number of commands the device knows */
 #define NR_CMDS		6
@@ -78,34 +75,6 @@ static const struct {
 	{ sizeof(struct ioasid_bind_private), "BIND_PRIVATE" },
 	{ sizeof(struct ioasid_find_private), "FIND_PRIVATE" },
 };
-
-/* xorshift64*: fast, and the same sequence for the same seed */
-static __u64 rng_state;
-
-static __u64 rnd64(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
-}
-
-static __u32 rnd32(void)
-{
-	return rnd64() >> 32;
-}
-
-/* A number in [0, n) */
-static __u32 rnd(__u32 n)
-{
-	return (__u32)(((rnd64() >> 32) * n) >> 32);
-}
-
-/* True with probability @percent % */
-static bool chance(unsigned int percent)
-{
-	return rnd(100) < percent;
-}
 
 /* What a file holds, as the uAPI says */
 struct model_file {
@@ -170,49 +139,13 @@ FIXTURE(fuzz)
 	bool blind;
 };
 
-static int read_file(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd, err;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	err = errno;
-	close(fd);
-	if (n < 0)
-		return -err;
-	buf[n] = '\0';
-	return 0;
-}
-
-static int cg_write_file(const char *cg, const char *file, const char *val)
-{
-	char path[PATH_MAX];
-	ssize_t len = strlen(val), n;
-	int fd, err;
-
-	snprintf(path, sizeof(path), "%s/%s", cg, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, len);
-	err = errno;
-	close(fd);
-	if (n < 0)
-		return -err;
-	return n == len ? 0 : -EIO;
-}
-
 /* A single value file, or a "key value" line of a flat-keyed one */
 static long long cg_value(const char *cg, const char *file, const char *key)
 {
-	char path[PATH_MAX], buf[512], *p;
+	char buf[512], *p;
 	size_t len;
 
-	snprintf(path, sizeof(path), "%s/%s", cg, file);
-	if (read_file(path, buf, sizeof(buf)))
+	if (cg_read_file(cg, file, buf, sizeof(buf)))
 		return -1;
 	if (!key)
 		return atoll(buf);
@@ -223,39 +156,13 @@ static long long cg_value(const char *cg, const char *file, const char *key)
 	return -1;
 }
 
-static int cg_find_root(char *root, size_t len)
-{
-	char line[1024], mnt[CG_PATH_MAX], type[64];
-	FILE *mounts;
-	int ret = -1;
-
-	mounts = fopen("/proc/self/mounts", "re");
-	if (!mounts)
-		return -1;
-	while (fgets(line, sizeof(line), mounts)) {
-		if (sscanf(line, "%*s %255s %63s", mnt, type) != 2 ||
-		    strcmp(type, "cgroup2"))
-			continue;
-		snprintf(root, len, "%s", mnt);
-		ret = 0;
-		break;
-	}
-	fclose(mounts);
-	return ret;
-}
-
 /* Set up the test cgroup, or leave have_cg false. */
 static void setup_cgroup(struct __test_metadata *_metadata,
 			 FIXTURE_DATA(fuzz) * self)
 {
-	char path[CG_PATH_MAX + 32], buf[256];
+	char buf[256];
 
-	if (cg_find_root(self->root, sizeof(self->root)))
-		return;
-	snprintf(path, sizeof(path), "%s/cgroup.controllers", self->root);
-	if (read_file(path, buf, sizeof(buf)) || !strstr(buf, "ioasids"))
-		return;
-	if (cg_write_file(self->root, "cgroup.subtree_control", "+ioasids"))
+	if (cg_setup_root(self->root, sizeof(self->root)))
 		return;
 	snprintf(self->cg, sizeof(self->cg), "%s/ioasid_fuzz.%d", self->root,
 		 getpid());
@@ -1043,14 +950,6 @@ static void print_stats(FIXTURE_DATA(fuzz) * self, double secs)
 	fflush(stdout);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 TEST_F_TIMEOUT(fuzz, ioctls, 900)
 {
 	struct ioasid_free free_cmd;
@@ -1177,43 +1076,10 @@ TEST_F_TIMEOUT(fuzz, concurrent, 900)
 	}
 }
 
-/* Take --iterations=N and --seed=S out of the harness's arguments. */
-static int parse_args(int argc, char **argv)
-{
-	int i, j = 1;
-
-	seed = (unsigned long long)time(NULL) ^ ((unsigned long long)getpid() << 32);
-	for (i = 1; i < argc; i++) {
-		const char *arg = argv[i], *val = NULL;
-
-		if (!strncmp(arg, "--iterations", 12) ||
-		    !strncmp(arg, "--seed", 6)) {
-			val = strchr(arg, '=');
-			if (val)
-				val++;
-			else if (i + 1 < argc)
-				val = argv[++i];
-			else
-				return -1;
-			if (arg[2] == 'i')
-				nr_iterations = strtoul(val, NULL, 0);
-			else
-				seed = strtoull(val, NULL, 0);
-			continue;
-		}
-		argv[j++] = argv[i];
-	}
-	argv[j] = NULL;
-	return j;
-}
-
 int main(int argc, char **argv)
 {
-	argc = parse_args(argc, argv);
-	if (argc < 0) {
-		fprintf(stderr, "usage: %s [--iterations=N] [--seed=S] [harness options]\n",
-			argv[0]);
+	argc = fuzz_parse_args(argc, argv, &nr_iterations, &seed);
+	if (argc < 0)
 		return KSFT_FAIL;
-	}
 	return test_harness_run(argc, argv);
 }

@@ -20,7 +20,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <linux/ioasid.h>
 #include <linux/limits.h>
 #include <linux/vfio.h>
@@ -41,8 +40,7 @@
 #include "../cgroup/cgroup_util.h"
 #include "../cgroup/ioasids_util.h"
 #include "../cgroup/vfio_util.h"
-
-#define IOASID_DEV		"/dev/ioasid"
+#include "ioasid_util.h"
 
 /* The IOASIDs the tests need, at most */
 #define MIN_CAPACITY		64
@@ -54,65 +52,6 @@
 
 /* The buffer a killed process maps for DMA */
 #define MAP_LEN			MB(64)
-
-static long ioasid_alloc(int fd)
-{
-	struct ioasid_alloc cmd = { .size = sizeof(cmd) };
-
-	if (ioctl(fd, IOASID_ALLOC, &cmd))
-		return -errno;
-	return cmd.out_ioasid;
-}
-
-static int ioasid_free(int fd, __u32 ioasid)
-{
-	struct ioasid_free cmd = { .size = sizeof(cmd), .ioasid = ioasid };
-
-	return ioctl(fd, IOASID_FREE, &cmd) ? -errno : 0;
-}
-
-static int ioasid_bind(int fd, __u32 ioasid, __u32 private_id)
-{
-	struct ioasid_bind_private cmd = {
-		.size = sizeof(cmd),
-		.ioasid = ioasid,
-		.private_id = private_id,
-	};
-
-	return ioctl(fd, IOASID_BIND_PRIVATE, &cmd) ? -errno : 0;
-}
-
-static int ioasid_find(int fd, __u32 private_id)
-{
-	struct ioasid_find_private cmd = {
-		.size = sizeof(cmd),
-		.private_id = private_id,
-	};
-
-	return ioctl(fd, IOASID_FIND_PRIVATE, &cmd) ? -errno : 0;
-}
-
-static int ioasid_get_info(int fd)
-{
-	struct ioasid_get_info cmd = { .size = sizeof(cmd) };
-
-	return ioctl(fd, IOASID_GET_INFO, &cmd) ? -errno : 0;
-}
-
-static int ioasid_set_quota(int fd, __u32 quota)
-{
-	struct ioasid_set_quota cmd = { .size = sizeof(cmd), .quota = quota };
-
-	return ioctl(fd, IOASID_SET_QUOTA, &cmd) ? -errno : 0;
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static long now_ns(void)
 {
@@ -166,32 +105,14 @@ static int wait_dying(const char *cg, long nr)
 	return 0;
 }
 
-static int rm_one(const char *path, const struct stat *sb, int type,
-		  struct FTW *ftw)
+/* test_cg_create(), which must work */
+static char *new_cg(struct __test_metadata *_metadata, const char *parent,
+		    const char *name, bool has_children)
 {
-	if (type == FTW_DP)
-		cg_destroy(path);
-	return 0;
-}
+	char *cg = test_cg_create(parent, name, has_children);
 
-/* Remove @cg and every cgroup below it, killing what runs there */
-static void remove_tree(const char *cg)
-{
-	nftw(cg, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* The number of IOASIDs the system can allocate, or 0 */
-static __u32 ioasid_capacity(void)
-{
-	struct ioasid_get_info info = { .size = sizeof(info) };
-	int fd = open(IOASID_DEV, O_RDWR | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return 0;
-	ret = ioctl(fd, IOASID_GET_INFO, &info);
-	close(fd);
-	return ret ? 0 : info.capacity;
+	ASSERT_NE(NULL, cg);
+	return cg;
 }
 
 FIXTURE(lifecycle)
@@ -210,28 +131,20 @@ FIXTURE(lifecycle)
 
 FIXTURE_SETUP(lifecycle)
 {
-	char name[64];
+	const char *why;
+	int ret;
 
 	if (geteuid())
 		SKIP(return, "needs root");
 	if (access(IOASID_DEV, F_OK))
 		SKIP(return, "%s: %s", IOASID_DEV, strerror(errno));
-	if (ioasid_capacity() < MIN_CAPACITY)
-		SKIP(return, "needs %d IOASIDs, the system has %u",
-		     MIN_CAPACITY, ioasid_capacity());
-	if (cg_find_unified_root(self->root, sizeof(self->root), NULL))
-		SKIP(return, "cgroup v2 isn't mounted");
-	if (cg_read_strstr(self->root, "cgroup.controllers", "ioasids"))
-		SKIP(return, "ioasids controller isn't available");
-	if (cg_read_strstr(self->root, "cgroup.subtree_control", "ioasids"))
-		ASSERT_EQ(0, cg_write(self->root, "cgroup.subtree_control",
-				      "+ioasids"));
-
-	snprintf(name, sizeof(name), "ioasid_lifecycle.%d", getpid());
-	self->base = test_cg_create(self->root, name, true);
-	ASSERT_NE(NULL, self->base);
-	self->park = test_cg_create(self->base, "park", false);
-	ASSERT_NE(NULL, self->park);
+	ret = ioasids_test_setup(self->root, sizeof(self->root),
+				 "ioasid_lifecycle", MIN_CAPACITY, &self->base,
+				 &why);
+	if (ret == KSFT_SKIP)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, ret) TH_LOG("%s", why);
+	self->park = new_cg(_metadata, self->base, "park", false);
 	self->root_current = read_value(self->root, "ioasids.current");
 	self->root_pinned = read_value(self->root, "ioasids.pinned.current");
 	ASSERT_LE(0, self->root_current);
@@ -245,7 +158,7 @@ FIXTURE_TEARDOWN(lifecycle)
 	}
 	cg_enter_current(self->root);
 	if (self->base)
-		remove_tree(self->base);
+		test_cg_remove_tree(self->base);
 	free(self->park);
 	free(self->base);
 }
@@ -280,6 +193,16 @@ struct progress {
 	long maps;
 	long map_ns;
 };
+
+/* Kill the child @pid with SIGKILL and reap it: a signal must end it */
+static void kill_reap(struct __test_metadata *_metadata, pid_t pid)
+{
+	int status;
+
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSIGNALED(status));
+}
 
 /* An allocation loop of a killed child, on one file */
 struct alloc_loop {
@@ -347,12 +270,11 @@ static void alloc_loop_child(const char *cg, struct progress *pr,
 TEST_F_TIMEOUT(lifecycle, kill_in_alloc_loop, 120)
 {
 	struct progress *pr;
-	int i, status;
+	int i;
 	char *cg;
 	pid_t pid;
 
-	cg = test_cg_create(self->base, "k", false);
-	ASSERT_NE(NULL, cg);
+	cg = new_cg(_metadata, self->base, "k", false);
 	ASSERT_EQ(0, cg_write(cg, "ioasids.max", "12"));
 	pr = shared_alloc(sizeof(*pr));
 	ASSERT_NE(NULL, pr);
@@ -374,9 +296,7 @@ TEST_F_TIMEOUT(lifecycle, kill_in_alloc_loop, 120)
 			usleep(1000);
 		ASSERT_LE(20, pr->ops);
 		usleep(random() % 20000);
-		ASSERT_EQ(0, kill(pid, SIGKILL));
-		ASSERT_EQ(pid, waitpid(pid, &status, 0));
-		ASSERT_TRUE(WIFSIGNALED(status));
+		kill_reap(_metadata, pid);
 		ASSERT_EQ(0, pr->errors);
 		ASSERT_RELEASED(cg);
 	}
@@ -387,18 +307,12 @@ TEST_F_TIMEOUT(lifecycle, kill_in_alloc_loop, 120)
 /* VFIO_CHECK_EXTENSION(VFIO_PASID_REQUEST), then allocate @nr PASIDs */
 static int vfio_pasids(int container, int nr)
 {
-	struct vfio_iommu_type1_pasid_request req = {
-		.argsz = sizeof(req),
-		.flags = VFIO_IOMMU_PASID_ALLOC,
-		.min = 1,
-		.max = (1U << 20) - 1,
-	};
 	int i;
 
 	if (ioctl(container, VFIO_CHECK_EXTENSION, VFIO_PASID_REQUEST) <= 0)
 		return 0;
 	for (i = 0; i < nr; i++)
-		if (ioctl(container, VFIO_IOMMU_PASID_REQUEST, &req) <= 0)
+		if (pasid_alloc(container, 1, (1U << 20) - 1) <= 0)
 			return -1;
 	return 0;
 }
@@ -500,8 +414,7 @@ static void kill_in_map(struct __test_metadata *_metadata,
 		SKIP(return, "no VFIO device file for iommufd");
 	unsafe_irqs_probe();
 
-	cg = test_cg_create(self->base, "v", false);
-	ASSERT_NE(NULL, cg);
+	cg = new_cg(_metadata, self->base, "v", false);
 	pr = shared_alloc(sizeof(*pr));
 	ASSERT_NE(NULL, pr);
 
@@ -536,9 +449,7 @@ static void kill_in_map(struct __test_metadata *_metadata,
 		maps = pr->maps;
 		usleep(map_ns / 1000 * percent[i] / 100);
 		pinned = read_value(cg, "ioasids.pinned.current");
-		ASSERT_EQ(0, kill(pid, SIGKILL));
-		ASSERT_EQ(pid, waitpid(pid, &status, 0));
-		ASSERT_TRUE(WIFSIGNALED(status));
+		kill_reap(_metadata, pid);
 		ASSERT_EQ(0, pr->errors);
 		t_kill = now_ms();
 		during = pr->mapping && pr->maps == maps;
@@ -597,6 +508,7 @@ static void race_error(struct race *r, const char *what, int err)
  */
 static void *race_ioctls(void *arg)
 {
+	struct ioasid_get_info info;
 	struct race *r = arg;
 	long id, ret;
 	int fd;
@@ -620,9 +532,9 @@ static void *race_ioctls(void *arg)
 		    ret != -EEXIST)
 			race_error(r, "IOASID_BIND_PRIVATE", -ret);
 		ret = ioasid_find(fd, id);
-		if (ret && ret != -EBADF && ret != -ENOENT)
+		if (ret < 0 && ret != -EBADF && ret != -ENOENT)
 			race_error(r, "IOASID_FIND_PRIVATE", -ret);
-		ret = ioasid_get_info(fd);
+		ret = ioasid_get_info(fd, &info);
 		if (ret && ret != -EBADF)
 			race_error(r, "IOASID_GET_INFO", -ret);
 		ret = ioasid_set_quota(fd, IOASID_QUOTA_UNLIMITED);
@@ -707,8 +619,7 @@ TEST_F_TIMEOUT(lifecycle, close_during_ioctl, 120)
 	char *cg;
 	pid_t pid;
 
-	cg = test_cg_create(self->base, "x", false);
-	ASSERT_NE(NULL, cg);
+	cg = new_cg(_metadata, self->base, "x", false);
 	ASSERT_EQ(0, cg_write(cg, "ioasids.max", "16"));
 	r = shared_alloc(sizeof(*r));
 	ASSERT_NE(NULL, r);
@@ -734,13 +645,33 @@ TEST_F_TIMEOUT(lifecycle, close_during_ioctl, 120)
 	while (__atomic_load_n(&r->ops, __ATOMIC_RELAXED) < 50 &&
 	       !waitpid(pid, &status, WNOHANG))
 		usleep(10000);
-	ASSERT_EQ(0, kill(pid, SIGKILL));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFSIGNALED(status));
+	kill_reap(_metadata, pid);
 	ASSERT_EQ(0, r->errors);
 	ASSERT_RELEASED(cg);
 	munmap(r, sizeof(*r));
 	free(cg);
+}
+
+/*
+ * Enter @cg, open /dev/ioasid there and allocate @nr IOASIDs through it,
+ * in @ids unless NULL.  Returns the file descriptor.
+ */
+static int open_charged(struct __test_metadata *_metadata, const char *cg,
+			__u32 *ids, int nr)
+{
+	long id;
+	int fd, i;
+
+	ASSERT_EQ(0, cg_enter_current(cg));
+	fd = open(IOASID_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < nr; i++) {
+		id = ioasid_alloc(fd);
+		ASSERT_LT(0, id);
+		if (ids)
+			ids[i] = id;
+	}
+	return fd;
 }
 
 /*
@@ -754,21 +685,13 @@ TEST_F_TIMEOUT(lifecycle, rmdir_with_charges, 120)
 {
 	__u32 ids[4];
 	char *p, *r;
-	int fd, i;
+	int fd;
 
-	p = test_cg_create(self->base, "p", true);
-	ASSERT_NE(NULL, p);
-	r = test_cg_create(p, "r", false);
-	ASSERT_NE(NULL, r);
+	p = new_cg(_metadata, self->base, "p", true);
+	r = new_cg(_metadata, p, "r", false);
 	ASSERT_EQ(0, cg_write(r, "ioasids.max", "4"));
 
-	ASSERT_EQ(0, cg_enter_current(r));
-	fd = open(IOASID_DEV, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, fd);
-	for (i = 0; i < 3; i++) {
-		ids[i] = ioasid_alloc(fd);
-		ASSERT_LT(0, (int)ids[i]);
-	}
+	fd = open_charged(_metadata, r, ids, 3);
 	ASSERT_EQ(0, check_value(r, "ioasids.current", 3));
 	ASSERT_EQ(0, cg_enter_current(self->park));
 
@@ -820,19 +743,13 @@ TEST_F_TIMEOUT(lifecycle, rmdir_with_charges, 120)
 TEST_F_TIMEOUT(lifecycle, controller_disabled_with_charges, 120)
 {
 	char *q, *c;
-	int fd, i;
+	int fd;
 
-	q = test_cg_create(self->base, "q", true);
-	ASSERT_NE(NULL, q);
-	c = test_cg_create(q, "c", false);
-	ASSERT_NE(NULL, c);
+	q = new_cg(_metadata, self->base, "q", true);
+	c = new_cg(_metadata, q, "c", false);
 	ASSERT_EQ(0, cg_write(c, "ioasids.max", "4"));
 
-	ASSERT_EQ(0, cg_enter_current(c));
-	fd = open(IOASID_DEV, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, fd);
-	for (i = 0; i < 3; i++)
-		ASSERT_LT(0, ioasid_alloc(fd));
+	fd = open_charged(_metadata, c, NULL, 3);
 	ASSERT_EQ(0, cg_enter_current(self->park));
 	ASSERT_EQ(0, check_value(q, "ioasids.current", 3));
 
@@ -876,19 +793,13 @@ TEST_F_TIMEOUT(lifecycle, fork_inherited_file, 120)
 	pid_t pid;
 	char c;
 
-	o = test_cg_create(self->base, "o", false);
-	ASSERT_NE(NULL, o);
-	n = test_cg_create(self->base, "n", false);
-	ASSERT_NE(NULL, n);
+	o = new_cg(_metadata, self->base, "o", false);
+	n = new_cg(_metadata, self->base, "n", false);
 	ASSERT_EQ(0, cg_write(o, "ioasids.max", "5"));
 	/* n's limit would refuse anything charged to it */
 	ASSERT_EQ(0, cg_write(n, "ioasids.max", "0"));
 
-	ASSERT_EQ(0, cg_enter_current(o));
-	fd = open(IOASID_DEV, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, fd);
-	ASSERT_LT(0, ioasid_alloc(fd));
-	ASSERT_LT(0, ioasid_alloc(fd));
+	fd = open_charged(_metadata, o, NULL, 2);
 	ASSERT_EQ(0, cg_enter_current(self->park));
 	ASSERT_EQ(0, pipe(to_child));
 	ASSERT_EQ(0, pipe(from_child));

@@ -98,8 +98,7 @@
 #include <linux/ioasid.h>
 
 #include "../kselftest.h"
-
-#define IOASID_DEV		"/dev/ioasid"
+#include "ioasid_util.h"
 
 #define DEFAULT_DURATION	8
 /* The environment variable that overrides the default duration */
@@ -263,20 +262,10 @@ static char cg_root[1024];
 static char base[1280];
 static unsigned long seed;
 
-static __thread __u64 rnd_state;
-
+/* Seed the pseudo-random numbers of the thread, for rnd32() */
 static void rnd_seed(unsigned long salt)
 {
-	rnd_state = (seed ^ (salt * 0x9e3779b97f4a7c15ULL)) | 1;
-}
-
-/* xorshift64* */
-static __u32 rnd(void)
-{
-	rnd_state ^= rnd_state >> 12;
-	rnd_state ^= rnd_state << 25;
-	rnd_state ^= rnd_state >> 27;
-	return (rnd_state * 0x2545f4914f6cdd1dULL) >> 32;
+	rng_state = (seed ^ (salt * 0x9e3779b97f4a7c15ULL)) | 1;
 }
 
 static int phase(void)
@@ -333,14 +322,6 @@ static __printf(1, 2) void note(const char *fmt, ...)
 		count(S_FILE_ERROR);			\
 		note("file: " fmt, ##__VA_ARGS__);	\
 	} while (0)
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* @cg is a path under the test's cgroup, or an absolute one */
 static void cg_path(char *buf, size_t len, const char *cg, const char *file)
@@ -471,60 +452,6 @@ static bool stat_is(const char *cg, long nr)
 		}
 	}
 	return true;
-}
-
-static long ioasid_alloc(int fd)
-{
-	struct ioasid_alloc cmd = { .size = sizeof(cmd) };
-
-	if (ioctl(fd, IOASID_ALLOC, &cmd))
-		return -errno;
-	return cmd.out_ioasid;
-}
-
-static int ioasid_free(int fd, __u32 ioasid)
-{
-	struct ioasid_free cmd = { .size = sizeof(cmd), .ioasid = ioasid };
-
-	return ioctl(fd, IOASID_FREE, &cmd) ? -errno : 0;
-}
-
-static int ioasid_set_quota(int fd, __u32 quota)
-{
-	struct ioasid_set_quota cmd = { .size = sizeof(cmd), .quota = quota };
-
-	return ioctl(fd, IOASID_SET_QUOTA, &cmd) ? -errno : 0;
-}
-
-static int ioasid_get_info(int fd, struct ioasid_get_info *info)
-{
-	memset(info, 0, sizeof(*info));
-	info->size = sizeof(*info);
-	return ioctl(fd, IOASID_GET_INFO, info) ? -errno : 0;
-}
-
-static int ioasid_bind(int fd, __u32 ioasid, __u32 private_id)
-{
-	struct ioasid_bind_private cmd = {
-		.size = sizeof(cmd),
-		.ioasid = ioasid,
-		.private_id = private_id,
-	};
-
-	return ioctl(fd, IOASID_BIND_PRIVATE, &cmd) ? -errno : 0;
-}
-
-static int ioasid_find(int fd, __u32 private_id, __u32 *ioasid)
-{
-	struct ioasid_find_private cmd = {
-		.size = sizeof(cmd),
-		.private_id = private_id,
-	};
-
-	if (ioctl(fd, IOASID_FIND_PRIVATE, &cmd))
-		return -errno;
-	*ioasid = cmd.out_ioasid;
-	return 0;
 }
 
 /* Allocate outside the workers, counting the refusals on a limit */
@@ -661,8 +588,7 @@ static void free_one(struct wthread *t, int i)
 static void alloc_one(struct wthread *t)
 {
 	struct wproc *p = t->p;
-	__u32 found = 0;
-	long ret;
+	long ret, found;
 	int n;
 
 	if (t->checked) {
@@ -697,7 +623,7 @@ static void alloc_one(struct wthread *t)
 		if (ret == -EBUSY)
 			count(S_EBUSY);
 		if (t->nr)
-			free_one(t, rnd() % t->nr);
+			free_one(t, rnd32() % t->nr);
 		return;
 	}
 	if (ret <= 0) {
@@ -706,14 +632,15 @@ static void alloc_one(struct wthread *t)
 	}
 
 	/* The IOASID is its own private ID: unique in the file */
-	if (rnd() % 100 < PCT_BIND) {
+	if (rnd32() % 100 < PCT_BIND) {
 		n = ioasid_bind(p->fd, ret, ret);
-		if (!n)
-			n = ioasid_find(p->fd, ret, &found);
-		if (n)
-			unexpected("binding IOASID %ld: %s", ret, strerror(-n));
+		found = n ? n : ioasid_find(p->fd, ret);
+		if (found < 0)
+			unexpected("binding IOASID %ld: %s", ret,
+				   strerror(-found));
 		else if (found != ret)
-			unexpected("private ID %ld finds IOASID %u", ret, found);
+			unexpected("private ID %ld finds IOASID %ld", ret,
+				   found);
 		else
 			count(S_BIND);
 	}
@@ -783,7 +710,6 @@ static void check_file(struct wproc *p)
 {
 	__u32 other = __atomic_load_n(&sh->last_id, __ATOMIC_RELAXED);
 	struct ioasid_get_info info;
-	__u32 found;
 	int ret;
 
 	pthread_rwlock_wrlock(&p->lock);
@@ -798,17 +724,17 @@ static void check_file(struct wproc *p)
 
 	/* The IOASID is its own private ID, in the file that holds it */
 	if (other && !holds(p, other)) {
-		ret = ioasid_find(p->fd, other, &found);
+		ret = ioasid_find(p->fd, other);
 		if (ret != -ENOENT)
 			file_error("IOASID_FIND_PRIVATE %u of another file: %s",
-				   other, ret ? strerror(-ret) : "found");
+				   other, ret < 0 ? strerror(-ret) : "found");
 		ret = ioasid_free(p->fd, other);
 		if (ret != -ENOENT)
 			file_error("IOASID_FREE %u of another file: %s", other,
 				   ret ? strerror(-ret) : "freed");
 	}
 
-	p->quota = rnd() % 2 ? IOASID_QUOTA_UNLIMITED : rnd() % 8;
+	p->quota = rnd32() % 2 ? IOASID_QUOTA_UNLIMITED : rnd32() % 8;
 	ret = ioasid_set_quota(p->fd, p->quota);
 	if (ret)
 		unexpected("IOASID_SET_QUOTA: %s", strerror(-ret));
@@ -820,7 +746,7 @@ out:
 static void thread_step(struct wthread *t)
 {
 	struct wproc *p = t->p;
-	__u32 r = rnd() % 100;
+	__u32 r = rnd32() % 100;
 
 	if (t->idx == 0 && r < PCT_REOPEN) {
 		reopen_file(p);
@@ -833,7 +759,7 @@ static void thread_step(struct wthread *t)
 	pthread_rwlock_rdlock(&p->lock);
 	if (t->nr && (r < PCT_REOPEN + PCT_FILE + PCT_FREE ||
 		      t->nr == MAX_HELD))
-		free_one(t, rnd() % t->nr);
+		free_one(t, rnd32() % t->nr);
 	else if (p->fd >= 0)
 		alloc_one(t);
 	pthread_rwlock_unlock(&p->lock);
@@ -929,8 +855,8 @@ static int migrator_main(int nr_workers)
 	rnd_seed(1001);
 	boost();
 	while (phase() == PHASE_RUN) {
-		w = &sh->workers[rnd() % nr_workers];
-		loc = rnd() % NR_LOCS;
+		w = &sh->workers[rnd32() % nr_workers];
+		loc = rnd32() % NR_LOCS;
 		pthread_mutex_lock(&w->lock);
 		if (loc != w->loc) {
 			ret = cg_enter(locs[loc].path, w->pid);
@@ -942,7 +868,7 @@ static int migrator_main(int nr_workers)
 		}
 		pthread_mutex_unlock(&w->lock);
 		count(S_MIGRATE);
-		usleep(rnd() % 2000);
+		usleep(rnd32() % 2000);
 	}
 	return 0;
 }
@@ -955,9 +881,9 @@ static int changer_main(void)
 	rnd_seed(1002);
 	boost();
 	while (phase() == PHASE_RUN) {
-		n = rnd() % NR_NODES;
-		set_limit(n, nodes[n].lo + rnd() % (nodes[n].hi - nodes[n].lo + 1));
-		usleep(rnd() % 3000);
+		n = rnd32() % NR_NODES;
+		set_limit(n, nodes[n].lo + rnd32() % (nodes[n].hi - nodes[n].lo + 1));
+		usleep(rnd32() % 3000);
 	}
 	return 0;
 }
@@ -1057,7 +983,7 @@ static int removed_child(const char *cg, long limit, int in, int out)
 static void removed_cycle(unsigned int n)
 {
 	char cg[64], leaf[80], val[32];
-	long limit = rnd() % 6, leaf_limit = limit;
+	long limit = rnd32() % 6, leaf_limit = limit;
 	int to_child[2], from_child[2];
 	bool nested = n & 1;
 	int nr = -1, status, ret;
@@ -1072,7 +998,7 @@ static void removed_cycle(unsigned int n)
 		ret = cg_write(cg, "ioasids.max", val);
 	if (!ret && nested) {
 		/* The child's limit may be above its parent's */
-		leaf_limit = rnd() % 12;
+		leaf_limit = rnd32() % 12;
 		snprintf(val, sizeof(val), "%ld", leaf_limit);
 		ret = cg_write(cg, "cgroup.subtree_control", "+ioasids");
 		if (!ret)
@@ -1630,9 +1556,9 @@ static void run_scenario(const struct scenario *sc, int seconds)
 		goto stop;
 	for (n = 0; n < NR_NODES; n++)
 		set_limit(n, nodes[n].lo +
-			     rnd() % (nodes[n].hi - nodes[n].lo + 1));
+			     rnd32() % (nodes[n].hi - nodes[n].lo + 1));
 	for (i = 0; i < NR_NODES; i++) {
-		n = rnd() % NR_NODES;
+		n = rnd32() % NR_NODES;
 		cur = cg_read_long(nodes[n].path, "ioasids.current");
 		if (cur > 0) {
 			ksft_print_msg("%s: limit lowered to %ld, under its usage %ld\n",
