@@ -140,12 +140,13 @@ write_conf() {
 	$T/a max=1
 	$T/b max=3
 	EOF
+	# On standard input: nobody cannot read bats' temporary folders
 	run setpriv --reuid=65534 --regid=65534 --clear-groups \
-		ioasidctl apply "$CONF"
+		ioasidctl apply - < "$CONF"
 	[ "$status" -eq 1 ]
 	[ "${lines[0]}" = "$T/a: ioasids.max: 1 (unchanged)" ]
 	[ "${lines[1]}" = "ioasidctl: $T/b: ioasids.max: Permission denied (writing \"3\")" ]
-	[ "${lines[2]}" = "ioasidctl: $CONF: stopped after 0 of 1 changes" ]
+	[ "${lines[2]}" = "ioasidctl: -: stopped after 0 of 1 changes" ]
 	# status works for anyone
 	run setpriv --reuid=65534 --regid=65534 --clear-groups \
 		ioasidctl status --json "$T"

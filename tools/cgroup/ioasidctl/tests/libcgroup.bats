@@ -32,11 +32,11 @@ setup_file() {
 setup() {
 	mark_test
 	skip_if_file_skipped
-	cg_rmtree "$L"
+	cg_rmtree "/$L"
 }
 
 teardown() {
-	cg_rmtree "$L"
+	cg_rmtree "/$L"
 }
 
 @test "cgcreate -g ioasids:/x creates the cgroup, with the ioasids files" {
