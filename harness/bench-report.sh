@@ -291,10 +291,11 @@ w('- Memory per ID: a 40-byte `struct ioasid_data` and a share of the '
 w('')
 w('## Method')
 w('')
-w('`make bench` builds a kernel from `harness/bench.config`: `tinyconfig` '
-  'with what the benchmarks need of the test kernel\'s configuration '
-  '(cgroups, VT-d, VFIO, 9p) and without its debug options (KASAN, lockdep, '
-  'kmemleak, fault injection), which would dominate the timings.  It boots '
+w('`make bench` builds a kernel from `harness/guest.config` and '
+  '`harness/bench.config`: `tinyconfig` with what every guest needs '
+  '(cgroups, VT-d, VFIO, 9p), optimized for speed, without the test '
+  'kernel\'s debug options (KASAN, lockdep, kmemleak, fault injection), '
+  'which would dominate the timings, and with the benchmark.  It boots '
   'it three times with `harness/run-guest.sh` (QEMU TCG, q35, 2 vCPUs, '
   'VT-d in scalable mode, two edu devices):')
 w('')
@@ -369,7 +370,7 @@ w('- host CPU: %s, %s cores (`nproc`), %s GiB of memory'
   % (machine.get('cpu'), machine.get('nproc'), machine.get('mem')))
 w('- %s, `-accel tcg -M q35 -cpu max -smp 2`' % machine.get('qemu'))
 w('- guest kernel: Linux %s with the project\'s patches, '
-  '`harness/bench.config`' % machine.get('kernel'))
+  '`harness/guest.config` and `harness/bench.config`' % machine.get('kernel'))
 w('- host load average when the report was written (1, 5, 15 minutes): '
   '%s.  Each vCPU is a host thread: anything else running on the host '
   'slows the guest unevenly, which the interleaved repetitions and their '
