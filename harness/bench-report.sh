@@ -246,27 +246,31 @@ w('## Findings')
 w('')
 if prof_ns.get('ida'):
     ida_ns = prof_ns['ida']
-    churn = prof_ns['xarray'] - prof_ns['xarray_neighbour']
-    rcu = prof_ns['slab_rcu']
-    w('- Item 1 %s its target%s.  A bare IDA allocates no memory: its first '
-      '62 IDs are bits of one value entry in the root of its xarray.  The '
-      'allocator keeps a `struct ioasid_data` per ID (its set, its private '
-      'data, its place in the set\'s list, which set teardown and '
-      'lock-free `ioasid_find()` need), allocated from a slab cache and '
-      'freed after an RCU grace period: %.1f ns here, %.2fx the whole IDA '
-      'operation.  And when no other ID is live, the xarray allocates its '
-      'node for IDs 0-63 on every allocation and frees it, after a grace '
-      'period, on every release, because only index 0 fits in its root: '
-      '%.1f ns more (`xarray` against `xarray_neighbour`).  With one other '
-      'ID live, which keeps the node, an allocation costs %.2fx the IDA\'s '
-      '(`ioasid_neighbour`); the charge is %.1f ns of it.  Both costs come '
-      'with what the allocator adds (sets, their quotas and teardown, '
-      'lookups without locks); removing them would take another structure '
-      'than one xarray entry pointing to a per-ID object.'
-      % ('meets' if alloc_ok else 'misses',
-         '' if alloc_ok else ' with no other ID live',
-         rcu, rcu / ida_ns, churn,
-         prof_ns['ioasid_neighbour'] / ida_ns, prof_ns['charge']))
+    w('- Item 1 %s its target.  The allocator keeps no memory of its own per '
+      'ID: an allocated ID is an entry of one xarray that points to its set, '
+      'and ID n sits at index n - 1, so that the lowest ID, the only one a '
+      'host with one PASID in use holds, is in the xarray\'s root, as the '
+      'IDA\'s first 62 IDs are bits of one value entry in its root.  With no '
+      'other ID live, an allocation and release therefore allocate nothing, '
+      'and cost the xarray\'s allocation and erasure in its root (%.1f ns, '
+      '%.2fx the whole IDA operation), the set\'s quota (%.1f ns) and the '
+      'charge (%.1f ns).  With one other ID live (`ioasid_neighbour`), the '
+      'second ID needs the xarray\'s node for indices 0-63, which is '
+      'allocated at each allocation and freed after a grace period at each '
+      'release: %.2fx the IDA\'s.  With two (`ioasid_neighbours`), the node '
+      'stays: %.2fx; the xarray\'s allocation and erasure in a node cost '
+      '%.1f ns (`xarray_node`).  The allocator used to keep a 40-byte '
+      '`struct ioasid_data` per ID, from a slab cache and freed after a '
+      'grace period, for a private pointer that no caller used and for the '
+      'set\'s list of its IDs, and stored ID n at index n, which left even '
+      'the first ID outside the root: 6.4x to 7.2x the IDA in three runs on '
+      'a busy host, and 2.69x with another ID live.  A set\'s teardown now '
+      'walks the xarray between the lowest and the highest ID the set has '
+      'held, instead of a list.'
+      % ('meets' if alloc_ok else 'misses', prof_ns['xarray'],
+         prof_ns['xarray'] / ida_ns, prof_ns['atomic'], prof_ns['charge'],
+         prof_ns['ioasid_neighbour'] / ida_ns,
+         prof_ns['ioasid_neighbours'] / ida_ns, prof_ns['xarray_node']))
 charge_txt = ', '.join('%.3fx at depth %s' % (ratio(c['ratio_milli']),
                                               c['depth']) for c in charges)
 w('- The charge used to count each IOASID, and each pinned page, in an '
@@ -285,9 +289,10 @@ w('- The charge used to count each IOASID, and each pinned page, in an '
   'most at depth 1, where there are only two levels.  Differences of a '
   'few percent at depth 4 and 16 are within what the load of the host '
   'changes from one run to the next.' % charge_txt)
-w('- Memory per ID: a 40-byte `struct ioasid_data` and a share of the '
-  'xarray nodes (576 bytes for 64 IDs, plus the levels above), measured at '
-  'about 48 bytes; a bare IDA needs about one bit.')
+w('- Memory per ID: a share of the xarray\'s nodes (576 bytes for 64 IDs, '
+  'plus the levels above), measured at %s; it was about 48 bytes with the '
+  'per-ID object.  A bare IDA needs about one bit.'
+  % ('%.1f bytes' % per_id if per_id is not None else 'n/a'))
 w('')
 w('## Method')
 w('')
@@ -393,18 +398,17 @@ if prof:
         'atomic': 'the set\'s quota: `atomic_inc_return()` + '
                   '`atomic_dec()`',
         'charge': 'the cgroup charge + uncharge of one IOASID',
-        'slab': '`kmem_cache_alloc()` + `kmem_cache_free()` of a 40-byte '
-                'object',
-        'slab_rcu': 'the same, freed with `kfree_rcu()`, as the allocator '
-                    'frees its `struct ioasid_data`',
-        'xarray': '`__xa_alloc()` + `xa_erase()` in an empty allocating '
-                  'xarray: the node for indices 0-63 is allocated, and '
-                  'freed after a grace period, every time',
-        'xarray_neighbour': 'the same with another entry in the node, which '
-                            'keeps it',
+        'xarray': '`__xa_alloc()` + `xa_erase()` at index 0 of an empty '
+                  'allocating xarray, in its root, where the allocator puts '
+                  'the lowest ID',
+        'xarray_node': 'the same with another entry in the node for '
+                       'indices 0-63, which keeps the node',
         'ioasid': '`ioasid_alloc()` + `ioasid_free()`, no other ID live',
-        'ioasid_neighbour': 'the same with one other ID of the set live, '
-                            'which keeps the xarray node',
+        'ioasid_neighbour': 'the same with one other ID live: the xarray '
+                            'allocates its node, and frees it after a grace '
+                            'period, every time',
+        'ioasid_neighbours': 'the same with two other IDs live, which keep '
+                             'the node',
     }
     w('### Where the time of an allocation goes')
     w('')

@@ -15,14 +15,17 @@
  * Every ID is charged to the ioasids cgroup that owns its set: the cgroup
  * of the task that created the set, or the root cgroup for kernel drivers.
  *
- * Lookups (ioasid_find()) are lock-free under RCU.  Allocation and release
- * take the lock of the global xarray, which also protects every set's list
- * of IDs.  That lock is IRQ-safe because IDs may be released from atomic
- * context: an mm's SVA PASID is released from __mmdrop().
+ * The allocated IDs are the entries of one xarray, each pointing to the
+ * set that holds it, and nothing else: an ID costs no memory of its own,
+ * and allocating one allocates nothing but, at times, an xarray node.
+ * Lookups (ioasid_set_holds()) are lock-free under RCU.  Allocation and
+ * release take the lock of the xarray, which also protects the range of
+ * IDs each set has held.  That lock is IRQ-safe because IDs may be
+ * released from atomic context: an mm's SVA PASID is released from
+ * __mmdrop().
  */
 
 #include <linux/export.h>
-#include <linux/init.h>
 #include <linux/ioasid.h>
 #include <linux/ioasids_cgroup.h>
 #include <linux/list.h>
@@ -38,7 +41,9 @@
  * @kind: what the IDs are used for
  * @quota: how many IDs the set may hold at once
  * @nr_ioasids: how many IDs the set holds, or is about to
- * @ioasids: the IDs the set holds, under the lock of ioasid_xa
+ * @first_index: the lowest index in ioasid_xa of an ID the set has held,
+ *	under the lock of ioasid_xa
+ * @last_index: the highest such index
  * @cgroup: the ioasids cgroup charged for the set's IDs
  * @mm: for a set shared by the users of an address space
  *	(ioasid_set_get_mm()), that address space, else NULL
@@ -49,39 +54,34 @@ struct ioasid_set {
 	enum ioasid_set_kind kind;
 	unsigned int quota;
 	atomic_t nr_ioasids;
-	struct list_head ioasids;
+	u32 first_index;
+	u32 last_index;
 	struct ioasids_cgroup *cgroup;
 	struct mm_struct *mm;
 	refcount_t users;
 	struct list_head mm_node;
 };
 
-/**
- * struct ioasid_data - One allocated IOASID
- * @id: the IOASID
- * @set: the set that holds it
- * @private: the allocator's caller's data, returned by ioasid_find()
- * @set_node: entry in @set's list while the ID is allocated
- * @rcu: for freeing once the ID is released; lookups reach the entry only
- *	through ioasid_xa, never through the set's list, so the list node
- *	can be reused once the entry is off both
+/*
+ * The allocated IDs, each an entry that points to its set.  ID n is at
+ * index n - IOMMU_FIRST_GLOBAL_PASID, so that the lowest ID, the one a
+ * host with a single PASID in use holds, is the xarray's index 0, which
+ * its root holds without a node: allocating and freeing that ID allocates
+ * no memory, as with the IDA the allocator replaces.
  */
-struct ioasid_data {
-	ioasid_t id;
-	struct ioasid_set *set;
-	void *private;
-	union {
-		struct list_head set_node;
-		struct rcu_head rcu;
-	};
-};
-
 static DEFINE_XARRAY_FLAGS(ioasid_xa, XA_FLAGS_ALLOC | XA_FLAGS_LOCK_IRQ);
 /* The sets shared by the users of an address space */
 static LIST_HEAD(ioasid_mm_sets);
 static DEFINE_MUTEX(ioasid_mm_sets_lock);
 static ioasid_t ioasid_capacity_nr = IOASID_DEFAULT_CAPACITY;
-static struct kmem_cache *ioasid_cache;
+
+/* The most IDs ioasid_free_range() walks per hold of the xarray's lock */
+#define IOASID_FREE_BATCH	XA_CHUNK_SIZE
+
+static u32 ioasid_index(ioasid_t ioasid)
+{
+	return ioasid - IOMMU_FIRST_GLOBAL_PASID;
+}
 
 /**
  * ioasid_capacity() - Size of the system's IOASID space
@@ -144,7 +144,7 @@ struct ioasid_set *ioasid_set_alloc(enum ioasid_set_kind kind,
 	set->kind = kind;
 	set->quota = quota;
 	atomic_set(&set->nr_ioasids, 0);
-	INIT_LIST_HEAD(&set->ioasids);
+	set->first_index = U32_MAX;
 	if (kind == IOASID_SET_KERNEL)
 		set->cgroup = ioasids_cgroup_get_root();
 	else
@@ -191,16 +191,14 @@ unsigned int ioasid_set_usage(struct ioasid_set *set)
 }
 EXPORT_SYMBOL_GPL(ioasid_set_usage);
 
-static void ioasid_unreserve(struct ioasid_set *set)
+/* Return what the allocation of @nr of @set's IDs reserved. */
+static void ioasid_unreserve(struct ioasid_set *set, unsigned int nr)
 {
-	ioasids_cgroup_uncharge_ioasid(set->cgroup, set->kind);
-	atomic_dec(&set->nr_ioasids);
-}
+	unsigned int i;
 
-static void ioasid_release(struct ioasid_data *data)
-{
-	ioasid_unreserve(data->set);
-	kfree_rcu(data, rcu);
+	for (i = 0; i < nr; i++)
+		ioasids_cgroup_uncharge_ioasid(set->cgroup, set->kind);
+	atomic_sub(nr, &set->nr_ioasids);
 }
 
 /**
@@ -214,26 +212,10 @@ static void ioasid_release(struct ioasid_data *data)
  */
 void ioasid_set_free(struct ioasid_set *set)
 {
-	struct ioasid_data *data;
-	unsigned long flags;
-
 	if (!set)
 		return;
 
-	/* One ID per lock hold: a large set must not stall interrupts. */
-	do {
-		xa_lock_irqsave(&ioasid_xa, flags);
-		data = list_first_entry_or_null(&set->ioasids,
-						struct ioasid_data, set_node);
-		if (data) {
-			__xa_erase(&ioasid_xa, data->id);
-			list_del(&data->set_node);
-		}
-		xa_unlock_irqrestore(&ioasid_xa, flags);
-		if (data)
-			ioasid_release(data);
-	} while (data);
-
+	ioasid_free_range(set, IOMMU_FIRST_GLOBAL_PASID, IOMMU_PASID_INVALID);
 	WARN_ON(atomic_read(&set->nr_ioasids));
 	ioasids_cgroup_put(set->cgroup);
 	kfree(set);
@@ -311,7 +293,6 @@ EXPORT_SYMBOL_GPL(ioasid_set_put);
  * @set: the set that will hold the ID
  * @min: the lowest acceptable ID
  * @max: the highest acceptable ID
- * @private: data returned by ioasid_find() for this ID
  *
  * Allocates the lowest free ID in [@min, @max], narrowed to the IDs that
  * can be allocated at all: from %IOMMU_FIRST_GLOBAL_PASID to
@@ -328,10 +309,9 @@ EXPORT_SYMBOL_GPL(ioasid_set_put);
  * * %-ENOSPC: every ID in the range is in use;
  * * %-ENOMEM: out of memory.
  */
-int ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max,
-		 void *private)
+int ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max)
 {
-	struct ioasid_data *data;
+	u32 index;
 	int ret;
 
 	min = max(min, IOMMU_FIRST_GLOBAL_PASID);
@@ -347,38 +327,29 @@ int ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max,
 	if (ret)
 		goto err_unquota;
 
-	data = kmem_cache_alloc(ioasid_cache, GFP_KERNEL);
-	if (!data) {
-		ret = -ENOMEM;
-		goto err_unreserve;
-	}
-	data->set = set;
-	data->private = private;
-
 	/*
-	 * The ID joins the set's list under the same lock hold that publishes
-	 * it, so ioasid_free() and ioasid_set_free() never find an ID that is
-	 * not on its list.
+	 * The set's range of IDs grows under the same lock hold that
+	 * publishes the ID, so ioasid_free_range() never misses an ID.
 	 */
 	xa_lock_irq(&ioasid_xa);
-	ret = __xa_alloc(&ioasid_xa, &data->id, data, XA_LIMIT(min, max),
+	ret = __xa_alloc(&ioasid_xa, &index, set,
+			 XA_LIMIT(ioasid_index(min), ioasid_index(max)),
 			 GFP_KERNEL);
-	if (!ret)
-		list_add(&data->set_node, &set->ioasids);
+	if (!ret) {
+		set->first_index = min(set->first_index, index);
+		set->last_index = max(set->last_index, index);
+	}
 	xa_unlock_irq(&ioasid_xa);
 	if (ret) {
-		kmem_cache_free(ioasid_cache, data);
 		/* xarray's "no free index in the range" */
 		if (ret == -EBUSY)
 			ret = -ENOSPC;
-		goto err_unreserve;
+		goto err_uncharge;
 	}
-	return data->id;
+	return index + IOMMU_FIRST_GLOBAL_PASID;
 
-err_unreserve:
-	ioasid_unreserve(set);
-	return ret;
-
+err_uncharge:
+	ioasids_cgroup_uncharge_ioasid(set->cgroup, set->kind);
 err_unquota:
 	atomic_dec(&set->nr_ioasids);
 	return ret;
@@ -390,30 +361,27 @@ EXPORT_SYMBOL_GPL(ioasid_alloc);
  * @set: the set that holds the ID
  * @ioasid: the ID
  *
- * Once this returns, ioasid_find() no longer finds @ioasid, and the ID may
- * be allocated again.
+ * Once this returns, ioasid_set_holds() no longer finds @ioasid, and the
+ * ID may be allocated again.
  *
  * Context: any context; does not sleep.
  * Return: 0, or -ENOENT if @set holds no ID @ioasid.
  */
 int ioasid_free(struct ioasid_set *set, ioasid_t ioasid)
 {
-	struct ioasid_data *data;
 	unsigned long flags;
+	void *entry;
+
+	if (!set || ioasid < IOMMU_FIRST_GLOBAL_PASID)
+		return -ENOENT;
 
 	xa_lock_irqsave(&ioasid_xa, flags);
-	data = xa_load(&ioasid_xa, ioasid);
-	if (data && data->set == set) {
-		__xa_erase(&ioasid_xa, ioasid);
-		list_del(&data->set_node);
-	} else {
-		data = NULL;
-	}
+	entry = __xa_cmpxchg(&ioasid_xa, ioasid_index(ioasid), set, NULL, 0);
 	xa_unlock_irqrestore(&ioasid_xa, flags);
-
-	if (!data)
+	if (entry != set)
 		return -ENOENT;
-	ioasid_release(data);
+
+	ioasid_unreserve(set, 1);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(ioasid_free);
@@ -424,66 +392,79 @@ EXPORT_SYMBOL_GPL(ioasid_free);
  * @min: the lowest ID to release
  * @max: the highest ID to release
  *
+ * Walks the allocated IDs from @min to @max that lie between the lowest
+ * and the highest ID @set has ever held, and releases those @set holds.
+ * The walk visits %IOASID_FREE_BATCH IDs at most per hold of the lock, so
+ * that a set whose IDs are spread among many others' does not stall
+ * interrupts.  An ID that @set allocates while this runs may be left.
+ *
  * Context: any context; does not sleep.
  * Return: the number of IDs released.
  */
 int ioasid_free_range(struct ioasid_set *set, ioasid_t min, ioasid_t max)
 {
-	struct ioasid_data *data, *next;
+	XA_STATE(xas, &ioasid_xa, 0);
+	unsigned int visited, released;
 	unsigned long flags;
-	LIST_HEAD(released);
+	u32 first, last;
+	void *entry;
 	int nr = 0;
 
-	xa_lock_irqsave(&ioasid_xa, flags);
-	list_for_each_entry_safe(data, next, &set->ioasids, set_node) {
-		if (data->id < min || data->id > max)
-			continue;
-		__xa_erase(&ioasid_xa, data->id);
-		list_move(&data->set_node, &released);
-	}
-	xa_unlock_irqrestore(&ioasid_xa, flags);
+	min = max(min, IOMMU_FIRST_GLOBAL_PASID);
+	if (min > max)
+		return 0;
 
-	list_for_each_entry_safe(data, next, &released, set_node) {
-		list_del(&data->set_node);
-		ioasid_release(data);
-		nr++;
-	}
+	xa_lock_irqsave(&ioasid_xa, flags);
+	first = max(ioasid_index(min), set->first_index);
+	last = min(ioasid_index(max), set->last_index);
+	xa_unlock_irqrestore(&ioasid_xa, flags);
+	if (first > last)
+		return 0;
+
+	xas_set(&xas, first);
+	do {
+		visited = 0;
+		released = 0;
+		xa_lock_irqsave(&ioasid_xa, flags);
+		xas_for_each(&xas, entry, last) {
+			if (entry == set) {
+				xas_store(&xas, NULL);
+				released++;
+			}
+			if (++visited == IOASID_FREE_BATCH) {
+				/*
+				 * Not xas_pause(): once xas_store() has freed
+				 * a node, xas points to its parent, from
+				 * which 6.12's xas_pause() resumes past the
+				 * rest of the freed node's range.
+				 */
+				xas_set(&xas, xas.xa_index + 1);
+				break;
+			}
+		}
+		xa_unlock_irqrestore(&ioasid_xa, flags);
+		ioasid_unreserve(set, released);
+		nr += released;
+	} while (entry);	/* the walk stopped at the batch's end */
 	return nr;
 }
 EXPORT_SYMBOL_GPL(ioasid_free_range);
 
 /**
- * ioasid_find() - Look up the private data of an IOASID
- * @set: the set that must hold the ID, or NULL for any set
+ * ioasid_set_holds() - Whether a set holds an IOASID
+ * @set: the set
  * @ioasid: the ID
  *
- * Lock-free.  The allocator does not manage the lifetime of the private
- * data: the caller must know it outlives its use, for example because the
- * caller owns @set.
+ * Lock-free.  The answer may be stale by the time it is used unless the
+ * caller serializes it with the allocation and release of @ioasid in
+ * @set, as the owner of @set can.
  *
  * Context: any context.
- * Return: the private data given to ioasid_alloc(), or ERR_PTR(-ENOENT) if
- * @ioasid is not allocated, or not held by @set.
+ * Return: true if @ioasid is allocated and held by @set.
  */
-void *ioasid_find(struct ioasid_set *set, ioasid_t ioasid)
+bool ioasid_set_holds(struct ioasid_set *set, ioasid_t ioasid)
 {
-	struct ioasid_data *data;
-	void *private;
-
-	rcu_read_lock();
-	data = xa_load(&ioasid_xa, ioasid);
-	if (data && (!set || data->set == set))
-		private = data->private;
-	else
-		private = ERR_PTR(-ENOENT);
-	rcu_read_unlock();
-	return private;
+	return set && ioasid >= IOMMU_FIRST_GLOBAL_PASID &&
+	       xa_load(&ioasid_xa, ioasid_index(ioasid)) == set;
 }
-EXPORT_SYMBOL_GPL(ioasid_find);
-
-static int __init ioasid_init(void)
-{
-	ioasid_cache = KMEM_CACHE(ioasid_data, SLAB_ACCOUNT | SLAB_PANIC);
-	return 0;
-}
-core_initcall(ioasid_init);
+EXPORT_SYMBOL_GPL(ioasid_set_holds);

@@ -36,10 +36,10 @@
  *	and the same through one shared IDA.
  * profile [REPS [LOOPS]]
  *	The cost of the steps of an allocation and release, one by one: the
- *	quota's atomic counter, the charge, a slab object freed at once or
- *	after a grace period, the xarray's allocation and erasure, and the
- *	whole of it; the last two also with a neighbour ID that keeps their
- *	xarray node.
+ *	quota's atomic counter, the charge, the xarray's allocation and
+ *	erasure in its root and in a node, and the whole of it with no other
+ *	ID live, with one (the xarray allocates and frees a node on every
+ *	cycle) and with two (the node stays).
  *
  * Every ratio is the median of the ratios of REPS repetitions, each of
  * which times both sides one after the other, in alternating order.  Each
@@ -222,7 +222,7 @@ static int bench_ioasid_loop(void *ctx, unsigned int loops)
 	int id;
 
 	for (i = 0; i < loops; i++) {
-		id = ioasid_alloc(range->set, range->min, range->max, NULL);
+		id = ioasid_alloc(range->set, range->min, range->max);
 		if (id < 0)
 			return id;
 		if (ioasid_free(range->set, id))
@@ -430,7 +430,7 @@ static unsigned int bench_fill(struct bench_range *range, unsigned int nr)
 	int id;
 
 	while (live < nr) {
-		id = ioasid_alloc(range->set, range->min, range->max, NULL);
+		id = ioasid_alloc(range->set, range->min, range->max);
 		if (id < 0)
 			break;
 		range->top = max_t(ioasid_t, range->top, id);
@@ -577,7 +577,7 @@ static int bench_fill_all(struct bench_range *range)
 	fill_ns = ktime_get_ns() - fill_ns;
 	bench_print_memory("full", before, filled);
 	/* One more must find the space full. */
-	full = ioasid_alloc(range->set, range->min, range->max, NULL);
+	full = ioasid_alloc(range->set, range->min, range->max);
 
 	drain_ns = ktime_get_ns();
 	freed = bench_drain(range);
@@ -734,14 +734,7 @@ static int bench_parallel(unsigned int reps, unsigned int msecs)
 	return 0;
 }
 
-/* A slab object of the size of the allocator's, freed as it frees it */
-struct bench_obj {
-	u64 data[3];
-	struct rcu_head rcu;
-};
-
 struct bench_profile {
-	struct kmem_cache *cache;
 	struct xarray xa;
 	struct bench_range range;
 	struct bench_charge charge;
@@ -763,44 +756,12 @@ static int bench_profile_atomic(void *ctx, unsigned int loops)
 	return 0;
 }
 
-static int bench_profile_slab(void *ctx, unsigned int loops)
-{
-	struct bench_profile *p = ctx;
-	struct bench_obj *obj;
-	unsigned int i;
-
-	for (i = 0; i < loops; i++) {
-		obj = kmem_cache_alloc(p->cache, GFP_KERNEL);
-		if (!obj)
-			return -ENOMEM;
-		kmem_cache_free(p->cache, obj);
-		if (!(i % BENCH_BATCH))
-			cond_resched();
-	}
-	return 0;
-}
-
-static int bench_profile_slab_rcu(void *ctx, unsigned int loops)
-{
-	struct bench_profile *p = ctx;
-	struct bench_obj *obj;
-	unsigned int i;
-
-	for (i = 0; i < loops; i++) {
-		obj = kmem_cache_alloc(p->cache, GFP_KERNEL);
-		if (!obj)
-			return -ENOMEM;
-		kfree_rcu(obj, rcu);
-		if (!(i % BENCH_BATCH))
-			cond_resched();
-	}
-	return 0;
-}
-
 static int bench_profile_xa(void *ctx, unsigned int loops)
 {
 	struct bench_profile *p = ctx;
-	struct xa_limit limit = XA_LIMIT(p->range.min, p->range.max);
+	/* The allocator's indices: ID n at n - IOMMU_FIRST_GLOBAL_PASID */
+	struct xa_limit limit = XA_LIMIT(p->range.min - IOMMU_FIRST_GLOBAL_PASID,
+					 p->range.max - IOMMU_FIRST_GLOBAL_PASID);
 	unsigned int i;
 	int ret;
 	u32 id;
@@ -818,6 +779,22 @@ static int bench_profile_xa(void *ctx, unsigned int loops)
 	return 0;
 }
 
+/*
+ * Live IDs that a step adds before it runs, and that stay through the
+ * steps after it: in the xarray alone, an entry at the end of the node of
+ * indices 0-63; in the allocator, the lowest free ID.
+ */
+static int bench_profile_add_neighbour(struct bench_profile *p, bench_fn fn)
+{
+	int ret;
+
+	if (fn == bench_profile_xa)
+		return xa_err(xa_store_irq(&p->xa, XA_CHUNK_SIZE - 1, p,
+					   GFP_KERNEL));
+	ret = ioasid_alloc(p->range.set, p->range.min, p->range.max);
+	return ret < 0 ? ret : 0;
+}
+
 static int bench_profile_steps(struct bench_profile *p, unsigned int reps,
 			       unsigned int loops)
 {
@@ -825,16 +802,16 @@ static int bench_profile_steps(struct bench_profile *p, unsigned int reps,
 		const char *name;
 		bench_fn fn;
 		void *ctx;
+		bool add_neighbour;
 	} steps[] = {
 		{ "ida", bench_ida_loop, &p->range },
 		{ "atomic", bench_profile_atomic, p },
 		{ "charge", bench_ioasids_charge_loop, &p->charge },
-		{ "slab", bench_profile_slab, p },
-		{ "slab_rcu", bench_profile_slab_rcu, p },
 		{ "xarray", bench_profile_xa, p },
-		{ "xarray_neighbour", bench_profile_xa, p },
+		{ "xarray_node", bench_profile_xa, p, true },
 		{ "ioasid", bench_ioasid_loop, &p->range },
-		{ "ioasid_neighbour", bench_ioasid_loop, &p->range },
+		{ "ioasid_neighbour", bench_ioasid_loop, &p->range, true },
+		{ "ioasid_neighbours", bench_ioasid_loop, &p->range, true },
 	};
 	u64 ns[BENCH_MAX_REPS];
 	unsigned int i, r;
@@ -842,17 +819,9 @@ static int bench_profile_steps(struct bench_profile *p, unsigned int reps,
 	int ret;
 
 	for (i = 0; i < ARRAY_SIZE(steps); i++) {
-		/* A neighbour in the same xarray node keeps the node. */
-		if (!strcmp(steps[i].name, "xarray_neighbour")) {
-			ret = xa_err(xa_store_irq(&p->xa, BITS_PER_LONG - 1, p,
-						  GFP_KERNEL));
+		if (steps[i].add_neighbour) {
+			ret = bench_profile_add_neighbour(p, steps[i].fn);
 			if (ret)
-				return ret;
-		}
-		if (!strcmp(steps[i].name, "ioasid_neighbour")) {
-			ret = ioasid_alloc(p->range.set, p->range.min,
-					   p->range.max, NULL);
-			if (ret < 0)
 				return ret;
 		}
 		for (r = 0; r < reps; r++) {
@@ -882,18 +851,16 @@ static int bench_profile_cmd(unsigned int reps, unsigned int loops)
 		kfree(p);
 		return PTR_ERR(set);
 	}
-	p->cache = KMEM_CACHE(bench_obj, 0);
 	xa_init_flags(&p->xa, XA_FLAGS_ALLOC | XA_FLAGS_LOCK_IRQ);
 	bench_range_init(&p->range, set);
 	p->charge.ioasids = ioasids_cgroup_get_current();
-	if (p->cache && p->charge.ioasids)
+	if (p->charge.ioasids)
 		ret = bench_profile_steps(p, reps, loops);
 
 	xa_destroy(&p->xa);
 	ioasids_cgroup_put(p->charge.ioasids);
 	ioasid_set_free(set);
 	bench_settle();
-	kmem_cache_destroy(p->cache);
 	kfree(p);
 	return ret;
 }

@@ -156,7 +156,7 @@ static int ioasid_alloc_cmd(struct ioasid_ucmd *ucmd)
 		return -EINVAL;
 	}
 
-	id = ioasid_alloc(ifile->set, min, max, NULL);
+	id = ioasid_alloc(ifile->set, min, max);
 	if (id < 0)
 		return id;
 	cmd->out_ioasid = id;
@@ -201,7 +201,7 @@ static int ioasid_bind_private_cmd(struct ioasid_ucmd *ucmd)
 		return -EOPNOTSUPP;
 
 	mutex_lock(&ifile->lock);
-	if (IS_ERR(ioasid_find(ifile->set, cmd->ioasid))) {
+	if (!ioasid_set_holds(ifile->set, cmd->ioasid)) {
 		ret = -ENOENT;
 		goto out_unlock;
 	}

@@ -55,25 +55,25 @@ static void ioasid_test_range_limits(struct kunit *test)
 	int id;
 
 	/* A range of one ID yields that ID, then nothing. */
-	KUNIT_EXPECT_EQ(test, ioasid_alloc(set, top, top, NULL), (int)top);
-	KUNIT_EXPECT_EQ(test, ioasid_alloc(set, top, top, NULL), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, ioasid_alloc(set, top, top), (int)top);
+	KUNIT_EXPECT_EQ(test, ioasid_alloc(set, top, top), -ENOSPC);
 
 	/* The lowest free ID of the range comes first. */
-	id = ioasid_alloc(set, test_bottom(), top, NULL);
+	id = ioasid_alloc(set, test_bottom(), top);
 	KUNIT_EXPECT_EQ(test, id, (int)test_bottom());
 
 	/* An empty range, or one beyond the space, is invalid. */
-	KUNIT_EXPECT_EQ(test, ioasid_alloc(set, top, top - 1, NULL), -EINVAL);
-	KUNIT_EXPECT_EQ(test, ioasid_alloc(set, top + 1, UINT_MAX, NULL),
+	KUNIT_EXPECT_EQ(test, ioasid_alloc(set, top, top - 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ioasid_alloc(set, top + 1, UINT_MAX),
 			-EINVAL);
 
 	/* The reserved IDs below IOMMU_FIRST_GLOBAL_PASID are never given. */
-	KUNIT_EXPECT_EQ(test, ioasid_alloc(set, 0, IOMMU_NO_PASID, NULL),
+	KUNIT_EXPECT_EQ(test, ioasid_alloc(set, 0, IOMMU_NO_PASID),
 			-EINVAL);
 
 	/* A range past the capacity is narrowed to it. */
 	KUNIT_EXPECT_EQ(test, ioasid_free(set, top), 0);
-	KUNIT_EXPECT_EQ(test, ioasid_alloc(set, top, UINT_MAX, NULL), (int)top);
+	KUNIT_EXPECT_EQ(test, ioasid_alloc(set, top, UINT_MAX), (int)top);
 }
 
 static void ioasid_test_quota(struct kunit *test)
@@ -83,25 +83,25 @@ static void ioasid_test_quota(struct kunit *test)
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(ids); i++) {
-		ids[i] = ioasid_alloc(set, test_bottom(), test_top(), NULL);
+		ids[i] = ioasid_alloc(set, test_bottom(), test_top());
 		KUNIT_EXPECT_GE(test, ids[i], (int)test_bottom());
 	}
 	/* Over quota, although the range still has free IDs. */
-	KUNIT_EXPECT_EQ(test, ioasid_alloc(set, test_bottom(), test_top(), NULL),
+	KUNIT_EXPECT_EQ(test, ioasid_alloc(set, test_bottom(), test_top()),
 			-EDQUOT);
 
 	/* Freeing one makes room for one. */
 	KUNIT_EXPECT_EQ(test, ioasid_free(set, ids[1]), 0);
-	KUNIT_EXPECT_EQ(test, ioasid_alloc(set, test_bottom(), test_top(), NULL),
+	KUNIT_EXPECT_EQ(test, ioasid_alloc(set, test_bottom(), test_top()),
 			ids[1]);
-	KUNIT_EXPECT_EQ(test, ioasid_alloc(set, test_bottom(), test_top(), NULL),
+	KUNIT_EXPECT_EQ(test, ioasid_alloc(set, test_bottom(), test_top()),
 			-EDQUOT);
 
 	test_set_teardown(test, set);
 
 	/* A quota of zero allows nothing. */
 	set = test_set(test, 0);
-	KUNIT_EXPECT_EQ(test, ioasid_alloc(set, test_bottom(), test_top(), NULL),
+	KUNIT_EXPECT_EQ(test, ioasid_alloc(set, test_bottom(), test_top()),
 			-EDQUOT);
 }
 
@@ -113,21 +113,21 @@ static void ioasid_test_space_exhaustion(struct kunit *test)
 
 	/* Fill the range up to the last ID of the space. */
 	for (i = 0; i < TEST_RANGE; i++) {
-		id = ioasid_alloc(set, test_bottom(), UINT_MAX, NULL);
+		id = ioasid_alloc(set, test_bottom(), UINT_MAX);
 		KUNIT_EXPECT_EQ(test, id, (int)(test_bottom() + i));
 	}
 	/* The space is exhausted for every set, not just a quota. */
-	KUNIT_EXPECT_EQ(test, ioasid_alloc(set, test_bottom(), UINT_MAX, NULL),
+	KUNIT_EXPECT_EQ(test, ioasid_alloc(set, test_bottom(), UINT_MAX),
 			-ENOSPC);
-	KUNIT_EXPECT_EQ(test, ioasid_alloc(other, test_bottom(), UINT_MAX, NULL),
+	KUNIT_EXPECT_EQ(test, ioasid_alloc(other, test_bottom(), UINT_MAX),
 			-ENOSPC);
 
 	/* A failed allocation holds nothing against the quota. */
 	other = test_set(test, 1);
-	KUNIT_EXPECT_EQ(test, ioasid_alloc(other, test_bottom(), UINT_MAX, NULL),
+	KUNIT_EXPECT_EQ(test, ioasid_alloc(other, test_bottom(), UINT_MAX),
 			-ENOSPC);
 	KUNIT_EXPECT_EQ(test, ioasid_free(set, test_top()), 0);
-	KUNIT_EXPECT_EQ(test, ioasid_alloc(other, test_bottom(), UINT_MAX, NULL),
+	KUNIT_EXPECT_EQ(test, ioasid_alloc(other, test_bottom(), UINT_MAX),
 			(int)test_top());
 }
 
@@ -151,8 +151,8 @@ static void ioasid_test_free_and_reuse(struct kunit *test)
 	struct ioasid_set *other = test_set(test, UINT_MAX);
 	int a, b;
 
-	a = ioasid_alloc(set, test_bottom(), test_top(), NULL);
-	b = ioasid_alloc(set, test_bottom(), test_top(), NULL);
+	a = ioasid_alloc(set, test_bottom(), test_top());
+	b = ioasid_alloc(set, test_bottom(), test_top());
 	KUNIT_ASSERT_GE(test, a, 0);
 	KUNIT_ASSERT_GE(test, b, 0);
 	KUNIT_EXPECT_NE(test, a, b);
@@ -164,59 +164,89 @@ static void ioasid_test_free_and_reuse(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ioasid_free(set, test_top() + 1), -ENOENT);
 
 	/* The freed ID is the lowest free one again, for any set. */
-	KUNIT_EXPECT_EQ(test, ioasid_alloc(other, test_bottom(), test_top(), NULL),
+	KUNIT_EXPECT_EQ(test, ioasid_alloc(other, test_bottom(), test_top()),
 			a);
 }
 
-static void ioasid_test_find(struct kunit *test)
+static void ioasid_test_holds(struct kunit *test)
 {
 	struct ioasid_set *set = test_set(test, UINT_MAX);
 	struct ioasid_set *other = test_set(test, UINT_MAX);
-	int cookie, id, plain;
+	int id;
 
-	id = ioasid_alloc(set, test_bottom(), test_top(), &cookie);
-	plain = ioasid_alloc(set, test_bottom(), test_top(), NULL);
+	id = ioasid_alloc(set, test_bottom(), test_top());
 	KUNIT_ASSERT_GE(test, id, 0);
-	KUNIT_ASSERT_GE(test, plain, 0);
 
-	KUNIT_EXPECT_PTR_EQ(test, ioasid_find(set, id), (void *)&cookie);
-	KUNIT_EXPECT_PTR_EQ(test, ioasid_find(NULL, id), (void *)&cookie);
-	KUNIT_EXPECT_NULL(test, ioasid_find(set, plain));
-	KUNIT_EXPECT_PTR_EQ(test, ioasid_find(other, id), ERR_PTR(-ENOENT));
+	KUNIT_EXPECT_TRUE(test, ioasid_set_holds(set, id));
+	KUNIT_EXPECT_FALSE(test, ioasid_set_holds(other, id));
+	KUNIT_EXPECT_FALSE(test, ioasid_set_holds(set, id + 1));
+	KUNIT_EXPECT_FALSE(test, ioasid_set_holds(set, IOMMU_NO_PASID));
+	KUNIT_EXPECT_FALSE(test, ioasid_set_holds(set, IOMMU_PASID_INVALID));
 
 	KUNIT_EXPECT_EQ(test, ioasid_free(set, id), 0);
-	KUNIT_EXPECT_PTR_EQ(test, ioasid_find(set, id), ERR_PTR(-ENOENT));
-	KUNIT_EXPECT_PTR_EQ(test, ioasid_find(NULL, id), ERR_PTR(-ENOENT));
+	KUNIT_EXPECT_FALSE(test, ioasid_set_holds(set, id));
+	KUNIT_EXPECT_EQ(test, ioasid_free(set, IOMMU_NO_PASID), -ENOENT);
+	KUNIT_EXPECT_EQ(test, ioasid_free(set, IOMMU_PASID_INVALID), -ENOENT);
 }
 
 static void ioasid_test_set_teardown(struct kunit *test)
 {
 	struct ioasid_set *set = test_set(test, UINT_MAX);
-	struct ioasid_set *other;
-	int ids[TEST_RANGE / 2];
+	struct ioasid_set *other = test_set(test, UINT_MAX);
+	struct ioasid_set *again;
+	int ids[TEST_RANGE / 2], others[TEST_RANGE / 2];
 	int i;
 
+	/* The two sets' IDs interleave. */
 	for (i = 0; i < ARRAY_SIZE(ids); i++) {
-		ids[i] = ioasid_alloc(set, test_bottom(), test_top(), &ids[i]);
+		ids[i] = ioasid_alloc(set, test_bottom(), test_top());
 		KUNIT_ASSERT_GE(test, ids[i], 0);
+		others[i] = ioasid_alloc(other, test_bottom(), test_top());
+		KUNIT_ASSERT_GE(test, others[i], 0);
 	}
-	ioasid_free(set, ids[3]);
+	KUNIT_EXPECT_EQ(test, ioasid_free(set, ids[3]), 0);
 
-	/* Tearing the set down releases every ID it still holds. */
+	/* Tearing the set down releases every ID it still holds ... */
 	test_set_teardown(test, set);
+	again = test_set(test, UINT_MAX);
 	for (i = 0; i < ARRAY_SIZE(ids); i++)
-		KUNIT_EXPECT_PTR_EQ(test, ioasid_find(NULL, ids[i]),
-				    ERR_PTR(-ENOENT));
-
-	/* ... and each can be allocated again. */
-	other = test_set(test, UINT_MAX);
-	for (i = 0; i < ARRAY_SIZE(ids); i++)
-		KUNIT_EXPECT_EQ(test, ioasid_alloc(other, ids[i], ids[i], NULL),
+		KUNIT_EXPECT_EQ(test, ioasid_alloc(again, ids[i], ids[i]),
 				ids[i]);
+
+	/* ... and none of another set's. */
+	for (i = 0; i < ARRAY_SIZE(others); i++)
+		KUNIT_EXPECT_TRUE(test, ioasid_set_holds(other, others[i]));
+	KUNIT_EXPECT_EQ(test, ioasid_set_usage(other), ARRAY_SIZE(others));
 
 	/* Tearing down an empty set, or none, is fine. */
 	test_set_teardown(test, test_set(test, 1));
 	ioasid_set_free(NULL);
+}
+
+/*
+ * IDs that fill two whole xarray nodes: the walk of their release frees
+ * the first node in the middle of a lock hold, and goes on in the second.
+ */
+#define TEST_NODES_IDS	(2 * XA_CHUNK_SIZE)
+
+static void ioasid_test_free_whole_nodes(struct kunit *test)
+{
+	struct ioasid_set *set = test_set(test, UINT_MAX);
+	ioasid_t first;
+	int i;
+
+	/* The IDs whose indices, ID - 1, start a node, below test_bottom() */
+	first = round_down(test_bottom() - 1 - TEST_NODES_IDS, XA_CHUNK_SIZE) +
+		IOMMU_FIRST_GLOBAL_PASID;
+	for (i = 0; i < TEST_NODES_IDS; i++)
+		KUNIT_ASSERT_EQ(test, ioasid_alloc(set, first + i, first + i),
+				(int)(first + i));
+
+	KUNIT_EXPECT_EQ(test, ioasid_free_range(set, 0, IOMMU_PASID_INVALID),
+			TEST_NODES_IDS);
+	KUNIT_EXPECT_EQ(test, ioasid_set_usage(set), 0);
+	for (i = 0; i < TEST_NODES_IDS; i++)
+		KUNIT_EXPECT_FALSE(test, ioasid_set_holds(set, first + i));
 }
 
 #define TEST_THREADS	4
@@ -247,7 +277,7 @@ static int ioasid_test_race_thread(void *arg)
 	for (i = 0; i < TEST_ROUNDS; i++) {
 		/* Alternate runs of allocations and frees. */
 		if (nr_held < ARRAY_SIZE(held) && (i / 8) % 2 == 0) {
-			id = ioasid_alloc(set, test_bottom(), test_top(), NULL);
+			id = ioasid_alloc(set, test_bottom(), test_top());
 			if (id == -ENOSPC)
 				continue;
 			if (id < 0) {
@@ -281,6 +311,7 @@ static void ioasid_test_concurrent(struct kunit *test)
 {
 	struct ioasid_test_race *race;
 	struct task_struct *threads[TEST_THREADS];
+	struct ioasid_set *check;
 	int i;
 
 	race = kunit_kzalloc(test, sizeof(*race), GFP_KERNEL);
@@ -306,9 +337,11 @@ static void ioasid_test_concurrent(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, bitmap_empty(race->live, TEST_RANGE));
 
 	/* Every thread freed what it took: the whole range is free. */
+	check = test_set(test, UINT_MAX);
 	for (i = 0; i < TEST_RANGE; i++)
-		KUNIT_EXPECT_PTR_EQ(test, ioasid_find(NULL, test_bottom() + i),
-				    ERR_PTR(-ENOENT));
+		KUNIT_EXPECT_EQ(test, ioasid_alloc(check, test_bottom() + i,
+						   test_bottom() + i),
+				(int)(test_bottom() + i));
 }
 
 static struct kunit_case ioasid_test_cases[] = {
@@ -317,8 +350,9 @@ static struct kunit_case ioasid_test_cases[] = {
 	KUNIT_CASE(ioasid_test_space_exhaustion),
 	KUNIT_CASE(ioasid_test_capacity),
 	KUNIT_CASE(ioasid_test_free_and_reuse),
-	KUNIT_CASE(ioasid_test_find),
+	KUNIT_CASE(ioasid_test_holds),
 	KUNIT_CASE(ioasid_test_set_teardown),
+	KUNIT_CASE(ioasid_test_free_whole_nodes),
 	KUNIT_CASE(ioasid_test_concurrent),
 	{}
 };

@@ -49,11 +49,10 @@ void ioasid_set_set_quota(struct ioasid_set *set, unsigned int quota);
 unsigned int ioasid_set_quota(struct ioasid_set *set);
 unsigned int ioasid_set_usage(struct ioasid_set *set);
 
-int ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max,
-		 void *private);
+int ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max);
 int ioasid_free(struct ioasid_set *set, ioasid_t ioasid);
 int ioasid_free_range(struct ioasid_set *set, ioasid_t min, ioasid_t max);
-void *ioasid_find(struct ioasid_set *set, ioasid_t ioasid);
+bool ioasid_set_holds(struct ioasid_set *set, ioasid_t ioasid);
 
 ioasid_t ioasid_capacity(void);
 void ioasid_limit_capacity(ioasid_t capacity);

@@ -65,7 +65,7 @@ static inline long vfio_pasid_request(struct ioasid_set **setp,
 	}
 
 	if (req.flags == VFIO_IOMMU_PASID_ALLOC)
-		return ioasid_alloc(set, req.min, req.max, NULL);
+		return ioasid_alloc(set, req.min, req.max);
 	return ioasid_free_range(set, req.min, req.max) ? 0 : -ENOENT;
 }
 
