@@ -36,6 +36,18 @@ for opt in CGROUP_IOASIDS IOASID_CDEV; do
 	}
 done
 
+# The package's changelog names whoever builds it, as "make patches"
+# signs off with the builder's git identity, unless DEBFULLNAME and
+# DEBEMAIL say otherwise.
+repo=$(cd "$(dirname "$0")/.." && pwd)
+DEBFULLNAME=${DEBFULLNAME:-$(git -C "$repo" config user.name || true)}
+DEBEMAIL=${DEBEMAIL:-$(git -C "$repo" config user.email || true)}
+if [ -z "$DEBFULLNAME" ] || [ -z "$DEBEMAIL" ]; then
+	echo "build-deb: set git's user.name and user.email (or DEBFULLNAME and DEBEMAIL): the package names who built it" >&2
+	exit 1
+fi
+export DEBFULLNAME DEBEMAIL
+
 exec 9> "${KBUILD_LOCK:-/var/lock/ioasids-kbuild.lock}"
 flock 9
 echo "  DEB     $obj (cloud-amd64 + ioasids, -j$(nproc))"
