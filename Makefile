@@ -145,12 +145,14 @@ patches-check: patches
 		$(BUILD)/base $(BUILD)/bisect $(FRAGMENT)
 
 # A Debian package of the patched kernel for hosts, from Debian's cloud
-# kernel configuration (slow: see the README)
+# kernel configuration (slow: see the README), and a boot of its kernel
 deb: tree
 	@$(MAKE) -s --no-print-directory deps DEB_PACKAGES="linux-config-6.12 \
-		dpkg-dev debhelper rsync kmod cpio"
+		dpkg-dev debhelper rsync kmod cpio busybox-static xz-utils \
+		qemu-system-x86"
 	@KBUILD_ARGS='$(KBUILD_FLAGS)' harness/build-deb.sh $(SRC) \
 		$(BUILD)/obj-deb $(BUILD)/deb
+	@harness/deb-boot.sh $(BUILD)/deb $(BUILD)/deb-boot
 
 # The host side, as an operator's host runs it: ioasidctl, its systemd
 # unit and a tenant's load, installed into a Debian 12 root file system
