@@ -49,6 +49,7 @@
  *	(ioasid_set_get_mm()), that address space, else NULL
  * @users: references to a shared set
  * @mm_node: entry in ioasid_mm_sets
+ * @node: entry in ioasid_sets
  */
 struct ioasid_set {
 	enum ioasid_set_kind kind;
@@ -60,6 +61,7 @@ struct ioasid_set {
 	struct mm_struct *mm;
 	refcount_t users;
 	struct list_head mm_node;
+	struct list_head node;
 };
 
 /*
@@ -70,6 +72,9 @@ struct ioasid_set {
  * no memory, as with the IDA the allocator replaces.
  */
 static DEFINE_XARRAY_FLAGS(ioasid_xa, XA_FLAGS_ALLOC | XA_FLAGS_LOCK_IRQ);
+/* Every set, for ioasids.stat to count their IDs by kind */
+static LIST_HEAD(ioasid_sets);
+static DEFINE_SPINLOCK(ioasid_sets_lock);
 /* The sets shared by the users of an address space */
 static LIST_HEAD(ioasid_mm_sets);
 static DEFINE_MUTEX(ioasid_mm_sets_lock);
@@ -149,6 +154,10 @@ struct ioasid_set *ioasid_set_alloc(enum ioasid_set_kind kind,
 		set->cgroup = ioasids_cgroup_get_root();
 	else
 		set->cgroup = ioasids_cgroup_get_current();
+
+	spin_lock_irq(&ioasid_sets_lock);
+	list_add(&set->node, &ioasid_sets);
+	spin_unlock_irq(&ioasid_sets_lock);
 	return set;
 }
 EXPORT_SYMBOL_GPL(ioasid_set_alloc);
@@ -197,7 +206,7 @@ static void ioasid_unreserve(struct ioasid_set *set, unsigned int nr)
 	unsigned int i;
 
 	for (i = 0; i < nr; i++)
-		ioasids_cgroup_uncharge_ioasid(set->cgroup, set->kind);
+		ioasids_cgroup_uncharge_ioasid(set->cgroup);
 	atomic_sub(nr, &set->nr_ioasids);
 }
 
@@ -212,11 +221,16 @@ static void ioasid_unreserve(struct ioasid_set *set, unsigned int nr)
  */
 void ioasid_set_free(struct ioasid_set *set)
 {
+	unsigned long flags;
+
 	if (!set)
 		return;
 
 	ioasid_free_range(set, IOMMU_FIRST_GLOBAL_PASID, IOMMU_PASID_INVALID);
 	WARN_ON(atomic_read(&set->nr_ioasids));
+	spin_lock_irqsave(&ioasid_sets_lock, flags);
+	list_del(&set->node);
+	spin_unlock_irqrestore(&ioasid_sets_lock, flags);
 	ioasids_cgroup_put(set->cgroup);
 	kfree(set);
 }
@@ -323,7 +337,7 @@ int ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max)
 		ret = -EDQUOT;
 		goto err_unquota;
 	}
-	ret = ioasids_cgroup_try_charge_ioasid(set->cgroup, set->kind);
+	ret = ioasids_cgroup_try_charge_ioasid(set->cgroup);
 	if (ret)
 		goto err_unquota;
 
@@ -349,7 +363,7 @@ int ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max)
 	return index + IOMMU_FIRST_GLOBAL_PASID;
 
 err_uncharge:
-	ioasids_cgroup_uncharge_ioasid(set->cgroup, set->kind);
+	ioasids_cgroup_uncharge_ioasid(set->cgroup);
 err_unquota:
 	atomic_dec(&set->nr_ioasids);
 	return ret;
@@ -468,3 +482,34 @@ bool ioasid_set_holds(struct ioasid_set *set, ioasid_t ioasid)
 	       xa_load(&ioasid_xa, ioasid_index(ioasid)) == set;
 }
 EXPORT_SYMBOL_GPL(ioasid_set_holds);
+
+#ifdef CONFIG_CGROUP_IOASIDS
+/**
+ * ioasid_count_by_kind() - Count the IOASIDs of a cgroup's subtree by kind
+ * @cg: the root of the subtree
+ * @nr: set to the number of IDs held, by kind, by the sets whose IDs are
+ *	charged to @cg or to one of its descendants
+ *
+ * For ioasids.stat: the sets count their IDs for their quota already, so
+ * that a charge need not count them by kind as well.  A set counts an ID
+ * from the start of its allocation.
+ *
+ * Context: any context.
+ */
+void ioasid_count_by_kind(struct ioasids_cgroup *cg,
+			  unsigned long nr[IOASID_SET_NR_KINDS])
+{
+	struct ioasid_set *set;
+	unsigned long flags;
+	int i;
+
+	for (i = 0; i < IOASID_SET_NR_KINDS; i++)
+		nr[i] = 0;
+	spin_lock_irqsave(&ioasid_sets_lock, flags);
+	list_for_each_entry(set, &ioasid_sets, node) {
+		if (set->cgroup && ioasids_cgroup_is_descendant(set->cgroup, cg))
+			nr[set->kind] += atomic_read(&set->nr_ioasids);
+	}
+	spin_unlock_irqrestore(&ioasid_sets_lock, flags);
+}
+#endif

@@ -310,10 +310,10 @@ static int bench_ioasids_charge_loop(void *ctx, unsigned int loops)
 	int ret;
 
 	for (i = 0; i < loops; i++) {
-		ret = ioasids_cgroup_try_charge_ioasid(c->ioasids, BENCH_KIND);
+		ret = ioasids_cgroup_try_charge_ioasid(c->ioasids);
 		if (ret)
 			return ret;
-		ioasids_cgroup_uncharge_ioasid(c->ioasids, BENCH_KIND);
+		ioasids_cgroup_uncharge_ioasid(c->ioasids);
 		if (!(i % BENCH_BATCH))
 			cond_resched();
 	}

@@ -38,13 +38,6 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-/* The resources the controller limits */
-enum ioasids_res {
-	IOASIDS_RES_IDS,	/* IOASIDs, counted one by one */
-	IOASIDS_RES_PINNED,	/* memory pinned for DMA, in pages */
-	IOASIDS_NR_RES,
-};
-
 /**
  * struct ioasids_res_info - How a resource shows in the interface files
  * @event: its key in ioasids.events, named after its limit file
@@ -73,41 +66,6 @@ static const char *const ioasids_kind_name[IOASID_SET_NR_KINDS] = {
 static const char *const ioasids_pinned_name[IOASIDS_NR_PINNED_SOURCES] = {
 	[IOASIDS_PINNED_VFIO] = "pinned_vfio",
 	[IOASIDS_PINNED_IOMMUFD] = "pinned_iommufd",
-};
-
-/*
- * What one CPU charged to one cgroup, by kind of consumer and by source of
- * pinned memory, for ioasids.stat: per CPU, so that keeping the breakdown
- * adds no atomic operation to a charge.
- */
-struct ioasids_stat {
-	long nr_ioasids[IOASID_SET_NR_KINDS];
-	long nr_pinned[IOASIDS_NR_PINNED_SOURCES];
-};
-
-struct ioasids_resource {
-	struct page_counter counter;
-	/* Times a charge failed at this level or below it */
-	atomic64_t events;
-	/* Times a charge failed at this level */
-	atomic64_t events_local;
-};
-
-/**
- * struct ioasids_cgroup - The controller's state in one cgroup
- * @css: the cgroup's state for this controller
- * @res: each limited resource
- * @stat: IOASIDs and pinned pages charged to this very cgroup, by kind
- *	of consumer and by source, per CPU
- * @events_file: ioasids.events, for notifications
- * @events_local_file: ioasids.events.local, for notifications
- */
-struct ioasids_cgroup {
-	struct cgroup_subsys_state css;
-	struct ioasids_resource res[IOASIDS_NR_RES];
-	struct ioasids_stat __percpu *stat;
-	struct cgroup_file events_file;
-	struct cgroup_file events_local_file;
 };
 
 static struct ioasids_cgroup root_ioasids_cg;
@@ -217,65 +175,54 @@ static void ioasids_event(struct ioasids_cgroup *over, enum ioasids_res res)
 	}
 }
 
-/*
- * Charge @nr units of @res to @cg and its ancestors, and count them in
- * @breakdown, @cg's own counter of their kind for ioasids.stat.
+/**
+ * ioasids_cgroup_charge_failed() - Account a charge that hit a limit
+ * @fail: the counter whose limit the charge would have exceeded, from
+ *	page_counter_try_charge()
+ * @res: the resource charged
+ *
+ * Counts the failure in ioasids.events and ioasids.events.local, for the
+ * charges that are inline in their callers.
+ *
+ * Return: -EBUSY, the charge's error.
  */
-static int ioasids_try_charge(struct ioasids_cgroup *cg, enum ioasids_res res,
-			      long __percpu *breakdown, unsigned long nr)
+int ioasids_cgroup_charge_failed(struct page_counter *fail,
+				 enum ioasids_res res)
+{
+	ioasids_event(container_of(fail, struct ioasids_cgroup,
+				   res[res].counter), res);
+	return -EBUSY;
+}
+
+/**
+ * ioasids_cgroup_is_descendant() - Whether a cgroup is in another's subtree
+ * @cg: the cgroup
+ * @ancestor: the root of the subtree
+ *
+ * Return: true if @cg is @ancestor or one of its descendants.
+ */
+bool ioasids_cgroup_is_descendant(struct ioasids_cgroup *cg,
+				  struct ioasids_cgroup *ancestor)
+{
+	return cgroup_is_descendant(cg->css.cgroup, ancestor->css.cgroup);
+}
+
+/*
+ * Charge @npages pinned pages to @cg and its ancestors, and count them in
+ * @breakdown, @cg's own counter of their source for ioasids.stat.
+ */
+static int ioasids_try_charge_pinned(struct ioasids_cgroup *cg,
+				     long __percpu *breakdown,
+				     unsigned long npages)
 {
 	struct page_counter *fail;
 
-	if (!page_counter_try_charge(&cg->res[res].counter, nr, &fail)) {
-		ioasids_event(container_of(fail, struct ioasids_cgroup,
-					   res[res].counter), res);
-		return -EBUSY;
-	}
-	this_cpu_add(*breakdown, nr);
+	if (!page_counter_try_charge(&cg->res[IOASIDS_RES_PINNED].counter,
+				     npages, &fail))
+		return ioasids_cgroup_charge_failed(fail, IOASIDS_RES_PINNED);
+	this_cpu_add(*breakdown, npages);
 	return 0;
 }
-
-static void ioasids_uncharge(struct ioasids_cgroup *cg, enum ioasids_res res,
-			     long __percpu *breakdown, unsigned long nr)
-{
-	this_cpu_sub(*breakdown, nr);
-	page_counter_uncharge(&cg->res[res].counter, nr);
-}
-
-/**
- * ioasids_cgroup_try_charge_ioasid() - Charge one IOASID to a cgroup
- * @cg: the cgroup that owns the IOASID's set, or NULL
- * @kind: what the IOASID is used for, for ioasids.stat
- *
- * Context: any context.
- * Return: 0, or -EBUSY if the charge would take @cg or one of its
- * ancestors over its ioasids.max; then nothing is charged.
- */
-int ioasids_cgroup_try_charge_ioasid(struct ioasids_cgroup *cg,
-				     enum ioasid_set_kind kind)
-{
-	if (!cg)
-		return 0;
-	return ioasids_try_charge(cg, IOASIDS_RES_IDS,
-				  &cg->stat->nr_ioasids[kind], 1);
-}
-EXPORT_SYMBOL_GPL(ioasids_cgroup_try_charge_ioasid);
-
-/**
- * ioasids_cgroup_uncharge_ioasid() - Return the charge of one IOASID
- * @cg: the cgroup charged by ioasids_cgroup_try_charge_ioasid(), or NULL
- * @kind: the kind it was charged with
- *
- * Context: any context.
- */
-void ioasids_cgroup_uncharge_ioasid(struct ioasids_cgroup *cg,
-				    enum ioasid_set_kind kind)
-{
-	if (cg)
-		ioasids_uncharge(cg, IOASIDS_RES_IDS,
-				 &cg->stat->nr_ioasids[kind], 1);
-}
-EXPORT_SYMBOL_GPL(ioasids_cgroup_uncharge_ioasid);
 
 /**
  * ioasids_cgroup_try_charge_pinned() - Charge memory pinned for DMA
@@ -293,8 +240,8 @@ int ioasids_cgroup_try_charge_pinned(struct ioasids_cgroup *cg,
 {
 	if (!cg)
 		return 0;
-	return ioasids_try_charge(cg, IOASIDS_RES_PINNED,
-				  &cg->stat->nr_pinned[source], npages);
+	return ioasids_try_charge_pinned(cg, &cg->stat->nr_pinned[source],
+					 npages);
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_try_charge_pinned);
 
@@ -310,9 +257,10 @@ void ioasids_cgroup_uncharge_pinned(struct ioasids_cgroup *cg,
 				    enum ioasids_pinned_source source,
 				    unsigned long npages)
 {
-	if (cg)
-		ioasids_uncharge(cg, IOASIDS_RES_PINNED,
-				 &cg->stat->nr_pinned[source], npages);
+	if (!cg)
+		return;
+	this_cpu_sub(cg->stat->nr_pinned[source], npages);
+	page_counter_uncharge(&cg->res[IOASIDS_RES_PINNED].counter, npages);
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_uncharge_pinned);
 
@@ -456,17 +404,17 @@ static u64 ioasids_capacity_read(struct cgroup_subsys_state *css,
 static int ioasids_stat_show(struct seq_file *sf, void *v)
 {
 	struct cgroup_subsys_state *css = seq_css(sf), *pos;
-	long nr[IOASID_SET_NR_KINDS] = {};
+	unsigned long nr[IOASID_SET_NR_KINDS];
 	long pinned[IOASIDS_NR_PINNED_SOURCES] = {};
 	struct ioasids_stat *stat;
 	int i, cpu;
+
+	ioasid_count_by_kind(css_ioasids(css), nr);
 
 	rcu_read_lock();
 	css_for_each_descendant_pre(pos, css) {
 		for_each_possible_cpu(cpu) {
 			stat = per_cpu_ptr(css_ioasids(pos)->stat, cpu);
-			for (i = 0; i < IOASID_SET_NR_KINDS; i++)
-				nr[i] += READ_ONCE(stat->nr_ioasids[i]);
 			for (i = 0; i < IOASIDS_NR_PINNED_SOURCES; i++)
 				pinned[i] += READ_ONCE(stat->nr_pinned[i]);
 		}
@@ -474,7 +422,7 @@ static int ioasids_stat_show(struct seq_file *sf, void *v)
 	rcu_read_unlock();
 
 	for (i = 0; i < IOASID_SET_NR_KINDS; i++)
-		seq_printf(sf, "%s %ld\n", ioasids_kind_name[i], max(nr[i], 0L));
+		seq_printf(sf, "%s %lu\n", ioasids_kind_name[i], nr[i]);
 	for (i = 0; i < IOASIDS_NR_PINNED_SOURCES; i++)
 		seq_printf(sf, "%s %llu\n", ioasids_pinned_name[i],
 			   (u64)max(pinned[i], 0L) * PAGE_SIZE);
