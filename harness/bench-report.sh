@@ -453,7 +453,7 @@ set xtics (1, 4, 16)
 plot "$work/charge.dat" using 1:2 with linespoints lw 2 pt 7 title "ioasids", \
      "$work/charge.dat" using 1:3 with linespoints lw 2 pt 5 title "misc (SEV ASID)"
 set title "Alloc + free of one ID by fill level (median)"
-set key top right
+set key bottom right
 set xlabel "IDs live"
 set ylabel "cost / an ID from an empty IDA, timed alongside"
 set logscale x

@@ -819,6 +819,8 @@ static int bench_profile_steps(struct bench_profile *p, unsigned int reps,
 	int ret;
 
 	for (i = 0; i < ARRAY_SIZE(steps); i++) {
+		/* Time none of the frees that the step before deferred */
+		bench_settle();
 		if (steps[i].add_neighbour) {
 			ret = bench_profile_add_neighbour(p, steps[i].fn);
 			if (ret)
