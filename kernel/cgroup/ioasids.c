@@ -207,23 +207,6 @@ bool ioasids_cgroup_is_descendant(struct ioasids_cgroup *cg,
 	return cgroup_is_descendant(cg->css.cgroup, ancestor->css.cgroup);
 }
 
-/*
- * Charge @npages pinned pages to @cg and its ancestors, and count them in
- * @breakdown, @cg's own counter of their source for ioasids.stat.
- */
-static int ioasids_try_charge_pinned(struct ioasids_cgroup *cg,
-				     long __percpu *breakdown,
-				     unsigned long npages)
-{
-	struct page_counter *fail;
-
-	if (!page_counter_try_charge(&cg->res[IOASIDS_RES_PINNED].counter,
-				     npages, &fail))
-		return ioasids_cgroup_charge_failed(fail, IOASIDS_RES_PINNED);
-	this_cpu_add(*breakdown, npages);
-	return 0;
-}
-
 /**
  * ioasids_cgroup_try_charge_pinned() - Charge memory pinned for DMA
  * @cg: the cgroup of the task that owns the mapping, or NULL
@@ -238,10 +221,15 @@ int ioasids_cgroup_try_charge_pinned(struct ioasids_cgroup *cg,
 				     enum ioasids_pinned_source source,
 				     unsigned long npages)
 {
+	struct page_counter *fail;
+
 	if (!cg)
 		return 0;
-	return ioasids_try_charge_pinned(cg, &cg->stat->nr_pinned[source],
-					 npages);
+	if (!page_counter_try_charge(&cg->res[IOASIDS_RES_PINNED].counter,
+				     npages, &fail))
+		return ioasids_cgroup_charge_failed(fail, IOASIDS_RES_PINNED);
+	this_cpu_add(cg->stat->nr_pinned[source], npages);
+	return 0;
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_try_charge_pinned);
 
