@@ -335,7 +335,7 @@ w('1. `alloc`: `ioasid_alloc()` + `ioasid_free()` in a set created at depth '
   '[1, `ioasid_capacity()` - 1], from an IDA of the benchmark\'s own: '
   'what `iommu_alloc_global_pasid()` did in 6.12.')
 w('2. `charge`: `ioasids_cgroup_try_charge_ioasid()` + '
-  '`ioasids_cgroup_uncharge_ioasid()`, against `misc_cg_try_charge()` + '
+  '`ioasids_cgroup_uncharge_ioasids()`, against `misc_cg_try_charge()` + '
   '`misc_cg_uncharge()` of one `MISC_CG_RES_SEV`, for the writer\'s cgroup '
   'at depths 1, 4 and 16 (a charge walks to the root: 2, 5 and 17 '
   'counters).  In 6.12 the misc controller\'s only resources are SEV\'s '

@@ -203,10 +203,7 @@ EXPORT_SYMBOL_GPL(ioasid_set_usage);
 /* Return what the allocation of @nr of @set's IDs reserved. */
 static void ioasid_unreserve(struct ioasid_set *set, unsigned int nr)
 {
-	unsigned int i;
-
-	for (i = 0; i < nr; i++)
-		ioasids_cgroup_uncharge_ioasid(set->cgroup);
+	ioasids_cgroup_uncharge_ioasids(set->cgroup, nr);
 	atomic_sub(nr, &set->nr_ioasids);
 }
 
@@ -363,7 +360,7 @@ int ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max)
 	return index + IOMMU_FIRST_GLOBAL_PASID;
 
 err_uncharge:
-	ioasids_cgroup_uncharge_ioasid(set->cgroup);
+	ioasids_cgroup_uncharge_ioasids(set->cgroup, 1);
 err_unquota:
 	atomic_dec(&set->nr_ioasids);
 	return ret;

@@ -15,7 +15,7 @@
  *	ioasid_alloc() + ioasid_free() in a set of the writer's cgroup,
  *	against ida_alloc_range() + ida_free() in the same range.
  * charge [REPS [LOOPS]]
- *	ioasids_cgroup_try_charge_ioasid() + ioasids_cgroup_uncharge_ioasid()
+ *	ioasids_cgroup_try_charge_ioasid() + ioasids_cgroup_uncharge_ioasids()
  *	at the writer's cgroup, against misc_cg_try_charge() +
  *	misc_cg_uncharge() of one AMD SEV ASID, the misc controller's
  *	resource, at the same cgroup.
@@ -313,7 +313,7 @@ static int bench_ioasids_charge_loop(void *ctx, unsigned int loops)
 		ret = ioasids_cgroup_try_charge_ioasid(c->ioasids);
 		if (ret)
 			return ret;
-		ioasids_cgroup_uncharge_ioasid(c->ioasids);
+		ioasids_cgroup_uncharge_ioasids(c->ioasids, 1);
 		if (!(i % BENCH_BATCH))
 			cond_resched();
 	}

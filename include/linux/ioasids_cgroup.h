@@ -115,15 +115,17 @@ static inline int ioasids_cgroup_try_charge_ioasid(struct ioasids_cgroup *cg)
 }
 
 /**
- * ioasids_cgroup_uncharge_ioasid() - Return the charge of one IOASID
+ * ioasids_cgroup_uncharge_ioasids() - Return the charges of IOASIDs
  * @cg: the cgroup charged by ioasids_cgroup_try_charge_ioasid(), or NULL
+ * @nr: how many IOASIDs
  *
  * Context: any context.
  */
-static inline void ioasids_cgroup_uncharge_ioasid(struct ioasids_cgroup *cg)
+static inline void ioasids_cgroup_uncharge_ioasids(struct ioasids_cgroup *cg,
+						   unsigned int nr)
 {
-	if (cg)
-		page_counter_uncharge(&cg->res[IOASIDS_RES_IDS].counter, 1);
+	if (cg && nr)
+		page_counter_uncharge(&cg->res[IOASIDS_RES_IDS].counter, nr);
 }
 
 #else /* CONFIG_CGROUP_IOASIDS */
@@ -145,7 +147,8 @@ static inline int ioasids_cgroup_try_charge_ioasid(struct ioasids_cgroup *cg)
 	return 0;
 }
 
-static inline void ioasids_cgroup_uncharge_ioasid(struct ioasids_cgroup *cg) {}
+static inline void ioasids_cgroup_uncharge_ioasids(struct ioasids_cgroup *cg,
+						   unsigned int nr) {}
 
 static inline int
 ioasids_cgroup_try_charge_pinned(struct ioasids_cgroup *cg,
