@@ -5,7 +5,17 @@
  * PASIDs (IOASIDs) tag DMA from a device with the address space it targets.
  * They are a system-wide resource: a PASID used for SVA or for ENQCMD must
  * mean the same address space on every device, so one allocator hands them
- * out for the whole system, from a space of ioasid_capacity() IDs.
+ * out for the whole system, from the %IOASID_SPACE IDs PCIe can express.
+ * No IOMMU narrows that space: a device uses the IDs below its own PASID
+ * width, and iommu_alloc_global_pasid() asks for an ID in that range.
+ *
+ * Narrow devices need low IDs, so where an ID comes from depends on who
+ * chooses its range.  SVA and kernel drivers allocate within the width of
+ * the device they use, lowest first.  Userspace (/dev/ioasid, VFIO) may
+ * ask for any range, so its sets never get an ID below
+ * %IOASID_USER_FIRST: no range a tenant asks for can take the IDs that a
+ * device of up to 16 PASID bits supports, and only SVA and kernel users
+ * compete for those, each within its cgroup's ioasids.max.
  *
  * Every IOASID belongs to an IOASID set: the IDs of one consumer (a
  * process's address space, a kernel driver, ...).  A set has a quota that
@@ -14,6 +24,8 @@
  *
  * Every ID is charged to the ioasids cgroup that owns its set: the cgroup
  * of the task that created the set, or the root cgroup for kernel drivers.
+ * The charge names the set's kind, and the controller counts IDs by kind
+ * itself: the allocator keeps no list of sets.
  *
  * The allocated IDs are the entries of one xarray, each pointing to the
  * set that holds it, and nothing else: an ID costs no memory of its own,
@@ -26,6 +38,7 @@
  */
 
 #include <linux/export.h>
+#include <linux/init.h>
 #include <linux/ioasid.h>
 #include <linux/ioasids_cgroup.h>
 #include <linux/list.h>
@@ -33,7 +46,7 @@
 #include <linux/refcount.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
-#include <linux/spinlock.h>
+
 #include <linux/xarray.h>
 
 /**
@@ -49,7 +62,6 @@
  *	(ioasid_set_get_mm()), that address space, else NULL
  * @users: references to a shared set
  * @mm_node: entry in ioasid_mm_sets
- * @node: entry in ioasid_sets
  */
 struct ioasid_set {
 	enum ioasid_set_kind kind;
@@ -61,7 +73,6 @@ struct ioasid_set {
 	struct mm_struct *mm;
 	refcount_t users;
 	struct list_head mm_node;
-	struct list_head node;
 };
 
 /*
@@ -72,13 +83,9 @@ struct ioasid_set {
  * no memory, as with the IDA the allocator replaces.
  */
 static DEFINE_XARRAY_FLAGS(ioasid_xa, XA_FLAGS_ALLOC | XA_FLAGS_LOCK_IRQ);
-/* Every set, for ioasids.stat to count their IDs by kind */
-static LIST_HEAD(ioasid_sets);
-static DEFINE_SPINLOCK(ioasid_sets_lock);
 /* The sets shared by the users of an address space */
 static LIST_HEAD(ioasid_mm_sets);
 static DEFINE_MUTEX(ioasid_mm_sets_lock);
-static ioasid_t ioasid_capacity_nr = IOASID_DEFAULT_CAPACITY;
 
 /* The most IDs ioasid_free_range() walks per hold of the xarray's lock */
 #define IOASID_FREE_BATCH	XA_CHUNK_SIZE
@@ -88,42 +95,17 @@ static u32 ioasid_index(ioasid_t ioasid)
 	return ioasid - IOMMU_FIRST_GLOBAL_PASID;
 }
 
-/**
- * ioasid_capacity() - Size of the system's IOASID space
- *
- * IDs range from 0 to ioasid_capacity() - 1, of which those below
- * %IOMMU_FIRST_GLOBAL_PASID are reserved and never allocated.
- *
- * Return: the number of IDs in the space.
- */
-ioasid_t ioasid_capacity(void)
+/* The lowest ID a set of @kind may hold: see the allocation policy above. */
+static ioasid_t ioasid_kind_first(enum ioasid_set_kind kind)
 {
-	return READ_ONCE(ioasid_capacity_nr);
+	switch (kind) {
+	case IOASID_SET_FILE:
+	case IOASID_SET_VFIO:
+		return IOASID_USER_FIRST;
+	default:
+		return IOMMU_FIRST_GLOBAL_PASID;
+	}
 }
-EXPORT_SYMBOL_GPL(ioasid_capacity);
-
-/**
- * ioasid_limit_capacity() - Lower the size of the IOASID space
- * @capacity: the number of PASIDs the hardware supports
- *
- * Called when an IOMMU that supports PASIDs registers: a global PASID must
- * be valid on every IOMMU, so the space shrinks to the narrowest one.  The
- * capacity never grows, and never drops below %IOMMU_FIRST_GLOBAL_PASID,
- * so that there is no ID to allocate rather than a negative range.  IDs
- * already allocated above the new capacity stay valid until they are
- * freed.
- */
-void ioasid_limit_capacity(ioasid_t capacity)
-{
-	unsigned long flags;
-
-	capacity = max(capacity, IOMMU_FIRST_GLOBAL_PASID);
-	xa_lock_irqsave(&ioasid_xa, flags);
-	if (capacity < ioasid_capacity_nr)
-		WRITE_ONCE(ioasid_capacity_nr, capacity);
-	xa_unlock_irqrestore(&ioasid_xa, flags);
-}
-EXPORT_SYMBOL_GPL(ioasid_limit_capacity);
 
 /**
  * ioasid_set_alloc() - Create an IOASID set
@@ -154,10 +136,6 @@ struct ioasid_set *ioasid_set_alloc(enum ioasid_set_kind kind,
 		set->cgroup = ioasids_cgroup_get_root();
 	else
 		set->cgroup = ioasids_cgroup_get_current();
-
-	spin_lock_irq(&ioasid_sets_lock);
-	list_add(&set->node, &ioasid_sets);
-	spin_unlock_irq(&ioasid_sets_lock);
 	return set;
 }
 EXPORT_SYMBOL_GPL(ioasid_set_alloc);
@@ -203,7 +181,7 @@ EXPORT_SYMBOL_GPL(ioasid_set_usage);
 /* Return what the allocation of @nr of @set's IDs reserved. */
 static void ioasid_unreserve(struct ioasid_set *set, unsigned int nr)
 {
-	ioasids_cgroup_uncharge_ioasids(set->cgroup, nr);
+	ioasids_cgroup_uncharge_ioasids(set->cgroup, set->kind, nr);
 	atomic_sub(nr, &set->nr_ioasids);
 }
 
@@ -218,16 +196,11 @@ static void ioasid_unreserve(struct ioasid_set *set, unsigned int nr)
  */
 void ioasid_set_free(struct ioasid_set *set)
 {
-	unsigned long flags;
-
 	if (!set)
 		return;
 
 	ioasid_free_range(set, IOMMU_FIRST_GLOBAL_PASID, IOMMU_PASID_INVALID);
 	WARN_ON(atomic_read(&set->nr_ioasids));
-	spin_lock_irqsave(&ioasid_sets_lock, flags);
-	list_del(&set->node);
-	spin_unlock_irqrestore(&ioasid_sets_lock, flags);
 	ioasids_cgroup_put(set->cgroup);
 	kfree(set);
 }
@@ -306,14 +279,15 @@ EXPORT_SYMBOL_GPL(ioasid_set_put);
  * @max: the highest acceptable ID
  *
  * Allocates the lowest free ID in [@min, @max], narrowed to the IDs that
- * can be allocated at all: from %IOMMU_FIRST_GLOBAL_PASID to
- * ioasid_capacity() - 1.  The set's quota is checked first, then the
- * limits of the set's ioasids cgroup, then the space; a failure at any
- * step leaves nothing allocated and nothing charged.
+ * a set of its kind can hold: from %IOMMU_FIRST_GLOBAL_PASID, or from
+ * %IOASID_USER_FIRST for the sets of userspace (%IOASID_SET_FILE and
+ * %IOASID_SET_VFIO), to %IOASID_SPACE - 1.  The set's quota is checked
+ * first, then the limits of the set's ioasids cgroup, then the space; a
+ * failure at any step leaves nothing allocated and nothing charged.
  *
  * Context: process context, may sleep.
  * Return: the ID, or a negative errno:
- * * %-EINVAL: no ID in [@min, @max] can ever be allocated;
+ * * %-EINVAL: no ID in [@min, @max] can ever be allocated to @set;
  * * %-EDQUOT: the set already holds as many IDs as its quota allows;
  * * %-EBUSY: the ID would take the set's cgroup, or one of its ancestors,
  *   over its ioasids.max;
@@ -325,8 +299,8 @@ int ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max)
 	u32 index;
 	int ret;
 
-	min = max(min, IOMMU_FIRST_GLOBAL_PASID);
-	max = min(max, ioasid_capacity() - 1);
+	min = max(min, ioasid_kind_first(set->kind));
+	max = min(max, IOASID_SPACE - 1);
 	if (min > max)
 		return -EINVAL;
 
@@ -334,7 +308,7 @@ int ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max)
 		ret = -EDQUOT;
 		goto err_unquota;
 	}
-	ret = ioasids_cgroup_try_charge_ioasid(set->cgroup);
+	ret = ioasids_cgroup_try_charge_ioasid(set->cgroup, set->kind);
 	if (ret)
 		goto err_unquota;
 
@@ -360,7 +334,7 @@ int ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max)
 	return index + IOMMU_FIRST_GLOBAL_PASID;
 
 err_uncharge:
-	ioasids_cgroup_uncharge_ioasids(set->cgroup, 1);
+	ioasids_cgroup_uncharge_ioasids(set->cgroup, set->kind, 1);
 err_unquota:
 	atomic_dec(&set->nr_ioasids);
 	return ret;
@@ -480,33 +454,10 @@ bool ioasid_set_holds(struct ioasid_set *set, ioasid_t ioasid)
 }
 EXPORT_SYMBOL_GPL(ioasid_set_holds);
 
-#ifdef CONFIG_CGROUP_IOASIDS
-/**
- * ioasid_count_by_kind() - Count the IOASIDs of a cgroup's subtree by kind
- * @cg: the root of the subtree
- * @nr: set to the number of IDs held, by kind, by the sets whose IDs are
- *	charged to @cg or to one of its descendants
- *
- * For ioasids.stat: the sets count their IDs for their quota already, so
- * that a charge need not count them by kind as well.  A set counts an ID
- * from the start of its allocation.
- *
- * Context: any context.
- */
-void ioasid_count_by_kind(struct ioasids_cgroup *cg,
-			  unsigned long nr[IOASID_SET_NR_KINDS])
+static int __init ioasid_init(void)
 {
-	struct ioasid_set *set;
-	unsigned long flags;
-	int i;
-
-	for (i = 0; i < IOASID_SET_NR_KINDS; i++)
-		nr[i] = 0;
-	spin_lock_irqsave(&ioasid_sets_lock, flags);
-	list_for_each_entry(set, &ioasid_sets, node) {
-		if (set->cgroup && ioasids_cgroup_is_descendant(set->cgroup, cg))
-			nr[set->kind] += atomic_read(&set->nr_ioasids);
-	}
-	spin_unlock_irqrestore(&ioasid_sets_lock, flags);
+	/* The IDs below IOMMU_FIRST_GLOBAL_PASID are never allocated. */
+	ioasids_cgroup_set_capacity(IOASID_SPACE - IOMMU_FIRST_GLOBAL_PASID);
+	return 0;
 }
-#endif
+core_initcall(ioasid_init);

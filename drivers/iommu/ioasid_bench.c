@@ -266,7 +266,7 @@ static void bench_range_init(struct bench_range *range,
 {
 	range->set = set;
 	range->min = IOMMU_FIRST_GLOBAL_PASID;
-	range->max = ioasid_capacity() - 1;
+	range->max = IOASID_SPACE - 1;
 	range->top = 0;
 }
 
@@ -310,10 +310,10 @@ static int bench_ioasids_charge_loop(void *ctx, unsigned int loops)
 	int ret;
 
 	for (i = 0; i < loops; i++) {
-		ret = ioasids_cgroup_try_charge_ioasid(c->ioasids);
+		ret = ioasids_cgroup_try_charge_ioasid(c->ioasids, BENCH_KIND);
 		if (ret)
 			return ret;
-		ioasids_cgroup_uncharge_ioasids(c->ioasids, 1);
+		ioasids_cgroup_uncharge_ioasids(c->ioasids, BENCH_KIND, 1);
 		if (!(i % BENCH_BATCH))
 			cond_resched();
 	}
@@ -369,7 +369,7 @@ static int bench_charge(unsigned int reps, unsigned int loops)
 	 */
 	ret = misc_cg_try_charge(BENCH_MISC_RES, c.misc, 1);
 	if (ret == -EINVAL)
-		ret = misc_cg_set_capacity(BENCH_MISC_RES, ioasid_capacity());
+		ret = misc_cg_set_capacity(BENCH_MISC_RES, IOASID_SPACE);
 	else if (!ret)
 		misc_cg_uncharge(BENCH_MISC_RES, c.misc, 1);
 

@@ -10,6 +10,7 @@
  * The uAPI follows iommufd's conventions; see include/uapi/linux/ioasid.h.
  */
 
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/ioasid.h>
 #include <linux/miscdevice.h>
@@ -23,7 +24,8 @@
 /**
  * struct ioasid_file - One open file of /dev/ioasid
  * @set: the file's IOASIDs
- * @lock: serializes the private-ID bindings with IOASID_FREE
+ * @lock: serializes the private-ID bindings with IOASID_FREE, and changes
+ *	of the quota
  * @by_private: private ID -> IOASID
  * @by_ioasid: IOASID -> private ID, to drop the binding on free
  *
@@ -106,15 +108,15 @@ static int ioasid_get_info(struct ioasid_ucmd *ucmd)
 {
 	struct ioasid_get_info *cmd = &ucmd->cmd.info;
 	struct ioasid_file *ifile = ucmd->ifile;
-	ioasid_t capacity = ioasid_capacity();
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
-	if (cmd->__reserved)
+	if (cmd->min_ioasid)
 		return -EINVAL;
 
-	cmd->max_ioasid = capacity - 1;
-	cmd->capacity = capacity - IOMMU_FIRST_GLOBAL_PASID;
+	cmd->max_ioasid = IOASID_SPACE - 1;
+	cmd->capacity = IOASID_SPACE - IOMMU_FIRST_GLOBAL_PASID;
+	cmd->min_ioasid = IOASID_USER_FIRST;
 	cmd->quota = ioasid_set_quota(ifile->set);
 	cmd->usage = ioasid_set_usage(ifile->set);
 	cmd->alloc_flags = IOASID_ALLOC_RANGE;
@@ -178,17 +180,29 @@ static int ioasid_free_cmd(struct ioasid_ucmd *ucmd)
 	return ioasid_file_free(ucmd->ifile, cmd->ioasid);
 }
 
+/*
+ * Whoever holds the file may lower its quota, to bound what it hands the
+ * file on to; raising it again needs CAP_SYS_ADMIN in the initial user
+ * namespace, or the quota would bound nothing.
+ */
 static int ioasid_set_quota_cmd(struct ioasid_ucmd *ucmd)
 {
 	struct ioasid_set_quota *cmd = &ucmd->cmd.quota;
+	struct ioasid_file *ifile = ucmd->ifile;
+	int ret = 0;
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
 	if (cmd->__reserved)
 		return -EINVAL;
 
-	ioasid_set_set_quota(ucmd->ifile->set, cmd->quota);
-	return 0;
+	mutex_lock(&ifile->lock);
+	if (cmd->quota > ioasid_set_quota(ifile->set) && !capable(CAP_SYS_ADMIN))
+		ret = -EPERM;
+	else
+		ioasid_set_set_quota(ifile->set, cmd->quota);
+	mutex_unlock(&ifile->lock);
+	return ret;
 }
 
 static int ioasid_bind_private_cmd(struct ioasid_ucmd *ucmd)
@@ -261,7 +275,7 @@ struct ioasid_ioctl_op {
 	}
 static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
 	IOCTL_OP(IOASID_GET_INFO, ioasid_get_info, struct ioasid_get_info,
-		 __reserved),
+		 min_ioasid),
 	IOCTL_OP(IOASID_ALLOC, ioasid_alloc_cmd, struct ioasid_alloc,
 		 __reserved),
 	IOCTL_OP(IOASID_FREE, ioasid_free_cmd, struct ioasid_free, __reserved),

@@ -20,7 +20,7 @@
 
 static ioasid_t test_top(void)
 {
-	return ioasid_capacity() - 1;
+	return IOASID_SPACE - 1;
 }
 
 static ioasid_t test_bottom(void)
@@ -131,18 +131,35 @@ static void ioasid_test_space_exhaustion(struct kunit *test)
 			(int)test_top());
 }
 
-static void ioasid_test_capacity(struct kunit *test)
+/*
+ * The sets of userspace never get an ID below IOASID_USER_FIRST, whatever
+ * range they ask for; the kernel's own sets (SVA, drivers) may.
+ */
+static void ioasid_test_user_floor(struct kunit *test)
 {
-	ioasid_t capacity = ioasid_capacity();
+	static const enum ioasid_set_kind user_kinds[] = {
+		IOASID_SET_FILE, IOASID_SET_VFIO,
+	};
+	struct ioasid_set *set, *kernel_set;
+	int i, id;
 
-	KUNIT_EXPECT_LE(test, capacity, IOASID_DEFAULT_CAPACITY);
-	KUNIT_EXPECT_GT(test, capacity, IOMMU_FIRST_GLOBAL_PASID);
+	for (i = 0; i < ARRAY_SIZE(user_kinds); i++) {
+		set = ioasid_set_alloc(user_kinds[i], UINT_MAX);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, set);
+		KUNIT_EXPECT_EQ(test, ioasid_alloc(set, 1, 15), -EINVAL);
+		KUNIT_EXPECT_EQ(test, ioasid_alloc(set, 0,
+						   IOASID_USER_FIRST - 1),
+				-EINVAL);
+		id = ioasid_alloc(set, 0, UINT_MAX);
+		KUNIT_EXPECT_GE(test, id, (int)IOASID_USER_FIRST);
+		KUNIT_EXPECT_EQ(test, ioasid_set_usage(set), 1U);
+		ioasid_set_free(set);
+	}
 
-	/* The capacity only ever shrinks. */
-	ioasid_limit_capacity(capacity + 1);
-	KUNIT_EXPECT_EQ(test, ioasid_capacity(), capacity);
-	ioasid_limit_capacity(capacity);
-	KUNIT_EXPECT_EQ(test, ioasid_capacity(), capacity);
+	kernel_set = test_set(test, UINT_MAX);
+	id = ioasid_alloc(kernel_set, 1, IOASID_USER_FIRST - 1);
+	KUNIT_EXPECT_GE(test, id, (int)IOMMU_FIRST_GLOBAL_PASID);
+	KUNIT_EXPECT_LT(test, id, (int)IOASID_USER_FIRST);
 }
 
 static void ioasid_test_free_and_reuse(struct kunit *test)
@@ -348,7 +365,7 @@ static struct kunit_case ioasid_test_cases[] = {
 	KUNIT_CASE(ioasid_test_range_limits),
 	KUNIT_CASE(ioasid_test_quota),
 	KUNIT_CASE(ioasid_test_space_exhaustion),
-	KUNIT_CASE(ioasid_test_capacity),
+	KUNIT_CASE(ioasid_test_user_floor),
 	KUNIT_CASE(ioasid_test_free_and_reuse),
 	KUNIT_CASE(ioasid_test_holds),
 	KUNIT_CASE(ioasid_test_set_teardown),

@@ -14,8 +14,19 @@
 #define IOMMU_PASID_INVALID		(-1U)
 typedef u32 ioasid_t;
 
-/* Size of the PASID space that PCIe can express: 20 bits. */
-#define IOASID_DEFAULT_CAPACITY		BIT(20)
+/*
+ * Size of the IOASID space: the 20 bits of PASID that PCIe can express.
+ * No IOMMU narrows it: a device uses the IDs below its own PASID width.
+ */
+#define IOASID_SPACE			BIT(20)
+
+/*
+ * The lowest ID of a set whose caller chooses the range (/dev/ioasid and
+ * VFIO): the IDs below it are left to SVA and kernel drivers, so that no
+ * range a user asks for can take the only IDs a device of up to 16 PASID
+ * bits supports.
+ */
+#define IOASID_USER_FIRST		BIT(16)
 
 /**
  * enum ioasid_set_kind - Who consumes the IOASIDs of a set
@@ -23,9 +34,10 @@ typedef u32 ioasid_t;
  *	system PASID)
  * @IOASID_SET_SVA: the address space of one process, shared with devices
  *	through iommu_sva_bind_device()
- * @IOASID_SET_FILE: an open file of /dev/ioasid, for userspace
+ * @IOASID_SET_FILE: an open file of /dev/ioasid, for userspace; its IDs
+ *	are at or above %IOASID_USER_FIRST
  * @IOASID_SET_VFIO: the PASIDs a process requests from VFIO, shared by all
- *	its containers
+ *	its containers; its IDs are at or above %IOASID_USER_FIRST
  * @IOASID_SET_NR_KINDS: the number of kinds
  */
 enum ioasid_set_kind {
@@ -53,8 +65,5 @@ int ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max);
 int ioasid_free(struct ioasid_set *set, ioasid_t ioasid);
 int ioasid_free_range(struct ioasid_set *set, ioasid_t min, ioasid_t max);
 bool ioasid_set_holds(struct ioasid_set *set, ioasid_t ioasid);
-
-ioasid_t ioasid_capacity(void);
-void ioasid_limit_capacity(ioasid_t capacity);
 
 #endif /* __LINUX_IOASID_H */

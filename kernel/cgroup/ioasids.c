@@ -17,9 +17,17 @@
  * A set's owner is the cgroup of the task that created the set (the opener
  * of /dev/ioasid, the task whose address space binds for SVA); sets of
  * kernel drivers belong to the root cgroup.  The charge stays with that
- * cgroup until the IOASID is freed, wherever the tasks that use it move,
- * and the set holds a reference on the cgroup so that it outlives its
- * charges even when removed.
+ * cgroup until the IOASID is freed, wherever the tasks that use it move
+ * and whoever holds the set's file, and the set holds a reference on the
+ * cgroup so that it outlives its charges even when removed.  A removed
+ * cgroup's own limits are lifted when it is removed: nobody can read or
+ * change them any more, so its sets are bounded by the limits of its
+ * ancestors, which count its charges.
+ *
+ * The controller never calls the resource owners back: the allocator
+ * pushes the size of its space (ioasids_cgroup_set_capacity()), and each
+ * charge says what kind of set it is for, which the controller counts per
+ * CPU for ioasids.stat.
  *
  * Each resource the controller limits is a page_counter, hierarchical like
  * memcg's: a charge walks from the cgroup to the root and fails at the
@@ -37,6 +45,47 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+
+/* The resources the controller limits */
+enum ioasids_res {
+	IOASIDS_RES_IDS,	/* IOASIDs, counted one by one */
+	IOASIDS_RES_PINNED,	/* memory pinned for DMA, in pages */
+	IOASIDS_NR_RES,
+};
+
+/*
+ * What one CPU charged to one cgroup, by kind of IOASID set and by source
+ * of pinned memory, for ioasids.stat: per CPU, so that keeping the
+ * breakdown adds no atomic operation to a charge.
+ */
+struct ioasids_stat {
+	long nr_ioasids[IOASID_SET_NR_KINDS];
+	long nr_pinned[IOASIDS_NR_PINNED_SOURCES];
+};
+
+struct ioasids_resource {
+	struct page_counter counter;
+	/* Times a charge failed at this level or below it */
+	atomic64_t events;
+	/* Times a charge failed at this level */
+	atomic64_t events_local;
+};
+
+/**
+ * struct ioasids_cgroup - The controller's state in one cgroup
+ * @css: the cgroup's state for this controller
+ * @res: each limited resource
+ * @stat: what is charged to this very cgroup, by kind and source, per CPU
+ * @events_file: ioasids.events, for notifications
+ * @events_local_file: ioasids.events.local, for notifications
+ */
+struct ioasids_cgroup {
+	struct cgroup_subsys_state css;
+	struct ioasids_resource res[IOASIDS_NR_RES];
+	struct ioasids_stat __percpu *stat;
+	struct cgroup_file events_file;
+	struct cgroup_file events_local_file;
+};
 
 /**
  * struct ioasids_res_info - How a resource shows in the interface files
@@ -69,6 +118,8 @@ static const char *const ioasids_pinned_name[IOASIDS_NR_PINNED_SOURCES] = {
 };
 
 static struct ioasids_cgroup root_ioasids_cg;
+/* The number of IOASIDs the allocator can hand out, for ioasids.capacity */
+static unsigned long ioasids_capacity;
 
 static struct ioasids_cgroup *css_ioasids(struct cgroup_subsys_state *css)
 {
@@ -105,6 +156,22 @@ ioasids_css_alloc(struct cgroup_subsys_state *parent_css)
 				  parent ? &parent->res[i].counter : NULL,
 				  false);
 	return &cg->css;
+}
+
+/*
+ * Nobody can read or write the files of a removed cgroup, or of one whose
+ * parent disabled the controller, so its limits must not keep failing the
+ * charges of the sets it still owns: from now on only its ancestors'
+ * limits, which count its charges, apply to them.  Called at the rmdir
+ * itself, so that the limits are gone once it returns.
+ */
+static void ioasids_css_killed(struct cgroup_subsys_state *css)
+{
+	struct ioasids_cgroup *cg = css_ioasids(css);
+	int i;
+
+	for (i = 0; i < IOASIDS_NR_RES; i++)
+		xchg(&cg->res[i].counter.max, PAGE_COUNTER_MAX);
 }
 
 static void ioasids_css_free(struct cgroup_subsys_state *css)
@@ -175,18 +242,8 @@ static void ioasids_event(struct ioasids_cgroup *over, enum ioasids_res res)
 	}
 }
 
-/**
- * ioasids_cgroup_charge_failed() - Account a charge that hit a limit
- * @fail: the counter whose limit the charge would have exceeded, from
- *	page_counter_try_charge()
- * @res: the resource charged
- *
- * Counts the failure in ioasids.events and ioasids.events.local, for the
- * charges that are inline in their callers.
- *
- * Return: -EBUSY, the charge's error.
- */
-int ioasids_cgroup_charge_failed(struct page_counter *fail,
+/* A charge failed at @fail's limit: count it, and say so with -EBUSY. */
+static int ioasids_charge_failed(struct page_counter *fail,
 				 enum ioasids_res res)
 {
 	ioasids_event(container_of(fail, struct ioasids_cgroup,
@@ -195,17 +252,58 @@ int ioasids_cgroup_charge_failed(struct page_counter *fail,
 }
 
 /**
- * ioasids_cgroup_is_descendant() - Whether a cgroup is in another's subtree
- * @cg: the cgroup
- * @ancestor: the root of the subtree
+ * ioasids_cgroup_set_capacity() - Set the size of the IOASID space
+ * @capacity: the number of IOASIDs the allocator can hand out
  *
- * Return: true if @cg is @ancestor or one of its descendants.
+ * Called by the IOASID allocator, for ioasids.capacity.
  */
-bool ioasids_cgroup_is_descendant(struct ioasids_cgroup *cg,
-				  struct ioasids_cgroup *ancestor)
+void ioasids_cgroup_set_capacity(unsigned long capacity)
 {
-	return cgroup_is_descendant(cg->css.cgroup, ancestor->css.cgroup);
+	WRITE_ONCE(ioasids_capacity, capacity);
 }
+
+/**
+ * ioasids_cgroup_try_charge_ioasid() - Charge one IOASID to a cgroup
+ * @cg: the cgroup that owns the IOASID's set, or NULL
+ * @kind: the kind of the set, for ioasids.stat
+ *
+ * Context: any context.
+ * Return: 0, or -EBUSY if the charge would take @cg or one of its
+ * ancestors over its ioasids.max; then nothing is charged.
+ */
+int ioasids_cgroup_try_charge_ioasid(struct ioasids_cgroup *cg,
+				     enum ioasid_set_kind kind)
+{
+	struct page_counter *fail;
+
+	if (!cg)
+		return 0;
+	if (unlikely(!page_counter_try_charge(&cg->res[IOASIDS_RES_IDS].counter,
+					      1, &fail)))
+		return ioasids_charge_failed(fail, IOASIDS_RES_IDS);
+	this_cpu_inc(cg->stat->nr_ioasids[kind]);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(ioasids_cgroup_try_charge_ioasid);
+
+/**
+ * ioasids_cgroup_uncharge_ioasids() - Return the charges of IOASIDs
+ * @cg: the cgroup charged by ioasids_cgroup_try_charge_ioasid(), or NULL
+ * @kind: the kind it was charged with
+ * @nr: how many IOASIDs
+ *
+ * Context: any context.
+ */
+void ioasids_cgroup_uncharge_ioasids(struct ioasids_cgroup *cg,
+				     enum ioasid_set_kind kind,
+				     unsigned int nr)
+{
+	if (!cg || !nr)
+		return;
+	this_cpu_sub(cg->stat->nr_ioasids[kind], nr);
+	page_counter_uncharge(&cg->res[IOASIDS_RES_IDS].counter, nr);
+}
+EXPORT_SYMBOL_GPL(ioasids_cgroup_uncharge_ioasids);
 
 /**
  * ioasids_cgroup_try_charge_pinned() - Charge memory pinned for DMA
@@ -227,7 +325,7 @@ int ioasids_cgroup_try_charge_pinned(struct ioasids_cgroup *cg,
 		return 0;
 	if (!page_counter_try_charge(&cg->res[IOASIDS_RES_PINNED].counter,
 				     npages, &fail))
-		return ioasids_cgroup_charge_failed(fail, IOASIDS_RES_PINNED);
+		return ioasids_charge_failed(fail, IOASIDS_RES_PINNED);
 	this_cpu_add(cg->stat->nr_pinned[source], npages);
 	return 0;
 }
@@ -377,40 +475,38 @@ static int ioasids_events_local_show(struct seq_file *sf, void *v)
 static u64 ioasids_capacity_read(struct cgroup_subsys_state *css,
 				 struct cftype *cft)
 {
-	ioasid_t capacity = ioasid_capacity();
-
-	/* The IDs below IOMMU_FIRST_GLOBAL_PASID are never allocated. */
-	return capacity > IOMMU_FIRST_GLOBAL_PASID ?
-	       capacity - IOMMU_FIRST_GLOBAL_PASID : 0;
+	return READ_ONCE(ioasids_capacity);
 }
 
 /*
  * Hierarchical, like memory.stat: what is charged to the cgroup and to its
- * descendants.  Each cgroup counts only its own charges, which keeps the
- * charge path to one counter per kind; the sum is made here, on read.
+ * descendants.  Each cgroup counts only its own charges, per CPU, which
+ * keeps the charge path to one counter; the sum is made here, on read, over
+ * the cgroup's own subtree and nothing else.
  */
 static int ioasids_stat_show(struct seq_file *sf, void *v)
 {
 	struct cgroup_subsys_state *css = seq_css(sf), *pos;
-	unsigned long nr[IOASID_SET_NR_KINDS];
+	long nr[IOASID_SET_NR_KINDS] = {};
 	long pinned[IOASIDS_NR_PINNED_SOURCES] = {};
 	struct ioasids_stat *stat;
 	int i, cpu;
-
-	ioasid_count_by_kind(css_ioasids(css), nr);
 
 	rcu_read_lock();
 	css_for_each_descendant_pre(pos, css) {
 		for_each_possible_cpu(cpu) {
 			stat = per_cpu_ptr(css_ioasids(pos)->stat, cpu);
+			for (i = 0; i < IOASID_SET_NR_KINDS; i++)
+				nr[i] += READ_ONCE(stat->nr_ioasids[i]);
 			for (i = 0; i < IOASIDS_NR_PINNED_SOURCES; i++)
 				pinned[i] += READ_ONCE(stat->nr_pinned[i]);
 		}
 	}
 	rcu_read_unlock();
 
+	/* The sums never go below zero, but a read may race a charge. */
 	for (i = 0; i < IOASID_SET_NR_KINDS; i++)
-		seq_printf(sf, "%s %lu\n", ioasids_kind_name[i], nr[i]);
+		seq_printf(sf, "%s %lu\n", ioasids_kind_name[i], max(nr[i], 0L));
 	for (i = 0; i < IOASIDS_NR_PINNED_SOURCES; i++)
 		seq_printf(sf, "%s %llu\n", ioasids_pinned_name[i],
 			   (u64)max(pinned[i], 0L) * PAGE_SIZE);
@@ -478,6 +574,7 @@ static struct cftype ioasids_files[] = {
 
 struct cgroup_subsys ioasids_cgrp_subsys = {
 	.css_alloc	= ioasids_css_alloc,
+	.css_killed	= ioasids_css_killed,
 	.css_free	= ioasids_css_free,
 	.legacy_cftypes	= ioasids_files,
 	.dfl_cftypes	= ioasids_files,

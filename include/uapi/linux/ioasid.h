@@ -45,9 +45,13 @@ enum {
  * @quota: The quota of this file (IOASID_SET_QUOTA)
  * @usage: Number of IOASIDs this file holds
  * @alloc_flags: The flags IOASID_ALLOC supports
- * @__reserved: Must be 0
+ * @min_ioasid: Output: the lowest IOASID this file can allocate; must be 0
+ *              on input
  *
- * Describe the system's IOASID space and this file's set.
+ * Describe the system's IOASID space and this file's set.  The IOASIDs
+ * below @min_ioasid are left to the kernel's own users (SVA, drivers):
+ * devices with few PASID bits can use only those, so no file may take
+ * them.
  */
 struct ioasid_get_info {
 	__u32 size;
@@ -57,7 +61,7 @@ struct ioasid_get_info {
 	__u32 quota;
 	__u32 usage;
 	__u32 alloc_flags;
-	__u32 __reserved;
+	__u32 min_ioasid;
 };
 
 #define IOASID_GET_INFO _IO(IOASID_TYPE, IOASID_CMD_GET_INFO)
@@ -79,10 +83,12 @@ enum ioasid_alloc_flags {
  * @out_ioasid: Output: the IOASID allocated; must be 0 on input
  * @__reserved: Must be 0
  *
- * Allocate the lowest free IOASID, charged to the cgroup that opened the
- * file.  Errors, checked in this order:
+ * Allocate the lowest free IOASID at or above the @min_ioasid of
+ * IOASID_GET_INFO, charged to the cgroup that opened the file.  A range
+ * that begins below @min_ioasid begins there.  Errors, checked in this
+ * order:
  *
- * - EINVAL: no IOASID in [@min, @max] can ever be allocated;
+ * - EINVAL: no IOASID in [@min, @max] can ever be allocated to the file;
  * - EDQUOT: the file holds as many IOASIDs as its quota allows;
  * - EBUSY: the IOASID would take the cgroup, or an ancestor, over its
  *   ioasids.max;
@@ -128,8 +134,12 @@ struct ioasid_free {
  *         IOASID_QUOTA_UNLIMITED
  * @__reserved: Must be 0
  *
- * A quota below the number of IOASIDs the file holds is accepted: the file
- * keeps them, and IOASID_ALLOC fails with EDQUOT until it holds fewer than
+ * Any holder of the file may lower its quota; raising it fails with EPERM
+ * and changes nothing unless the caller has CAP_SYS_ADMIN in the initial
+ * user namespace, so a quota set before the file is handed on bounds its
+ * new holder.  A new file's quota is IOASID_QUOTA_UNLIMITED.  A quota
+ * below the number of IOASIDs the file holds is accepted: the file keeps
+ * them, and IOASID_ALLOC fails with EDQUOT until it holds fewer than
  * @quota.  The quota limits one file; the ioasids cgroup limits all the
  * files and other consumers of a cgroup.
  */
