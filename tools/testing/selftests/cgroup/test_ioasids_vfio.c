@@ -44,6 +44,8 @@
 /* The PASIDs that PCIe can express, but PASID 0 */
 #define PASID_MIN		1U
 #define PASID_MAX		((1U << 20) - 1)
+/* The lowest PASID VFIO hands to userspace */
+#define PASID_USER_FIRST	0x10000U	/* 2^16 */
 
 #define TYPE1_QUOTA	"/sys/module/vfio_iommu_type1/parameters/pasid_quota"
 #define IOMMUFD_QUOTA	"/sys/module/iommufd/parameters/vfio_pasid_quota"
@@ -81,9 +83,14 @@ static int wait_charged(const char *cgroup, long nr)
 	return check_stat(cgroup, 0, nr, 0, 0);
 }
 
-/* Returns 0 if @ret, from an ALLOC in [@min, @max], is a PASID of it. */
+/*
+ * Returns 0 if @ret, from an ALLOC in [@min, @max], is a PASID of it, at or
+ * above PASID_USER_FIRST.
+ */
 static int expect_pasid(int ret, __u32 min, __u32 max, const char *what)
 {
+	if (min < PASID_USER_FIRST)
+		min = PASID_USER_FIRST;
 	if (ret > 0 && (__u32)ret >= min && (__u32)ret <= max)
 		return 0;
 	if (ret < 0)
@@ -654,6 +661,14 @@ static int test_invalid(const char *root)
 		{ sz, VFIO_IOMMU_PASID_FREE, PASID_MAX, PASID_MIN, EINVAL,
 		  "FREE with min > max" },
 		{ sz, VFIO_IOMMU_PASID_ALLOC, 0, 0, EINVAL, "ALLOC of PASID 0" },
+		/*
+		 * The PASIDs below the floor of userspace's are left to SVA
+		 * and drivers, whose devices may support no others.
+		 */
+		{ sz, VFIO_IOMMU_PASID_ALLOC, 1, 15, EINVAL,
+		  "ALLOC below 1 << 16" },
+		{ sz, VFIO_IOMMU_PASID_ALLOC, 0, PASID_USER_FIRST - 1, EINVAL,
+		  "ALLOC below 1 << 16, up to it" },
 		{ sz, VFIO_IOMMU_PASID_ALLOC, PASID_MAX + 1, UINT32_MAX,
 		  EINVAL, "ALLOC over 20 bits" },
 	};

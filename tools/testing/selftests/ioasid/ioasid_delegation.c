@@ -11,6 +11,11 @@
  * nothing it does lets its IOASIDs escape that limit, and it cannot move
  * its processes out of the subtree.  /dev/ioasid is root's, mode 0600,
  * until the administrator grants it.
+ *
+ * A hostile delegatee, given the device, can neither starve another
+ * tenant (of IOASIDs, of the low IOASIDs narrow devices need, of reads of
+ * ioasids.stat) nor leave charges behind, whatever it does within its
+ * limit.
  */
 #define _GNU_SOURCE
 
@@ -544,6 +549,240 @@ TEST_F(delegation, delegatee_cannot_escape_subtree)
 	ASSERT_EQ(0, run_as_delegatee(self->dlg, escapes_subtree, &self->c));
 	ASSERT_TRUE(in_cgroup(self->root, self->victim, self->other));
 	ASSERT_EQ(0, cg_read_strcmp(self->other_dlg, "cgroup.procs", ""));
+}
+
+/*
+ * A hostile delegatee: within its limit, it tries every way to make the
+ * IOASIDs of another tenant fail, to escape its limit, or to leave
+ * something charged.  The other tenant is a process of root's in "other",
+ * with a limit of its own.
+ */
+
+/* The limit of each of the two tenants */
+#define TENANT_MAX		15
+/* The files the hostile tenant opens: each is a set */
+#define STORM_FILES		500
+/* The readers of ioasids.stat the hostile tenant starts */
+#define STAT_READERS		2
+/* The IOASIDs the other tenant allocates and frees meanwhile */
+#define VICTIM_CYCLES		2000
+
+/* Drop to the delegatee, for a holder_start() function */
+static bool become_delegatee(void)
+{
+	return CHECK(!setgroups(0, NULL) && !setgid(DELEGATEE_GID) &&
+		     !setuid(DELEGATEE_UID), "dropping privileges: %s",
+		     strerror(errno));
+}
+
+/*
+ * Grab IOASIDs every way /dev/ioasid offers: the low IOASIDs that narrow
+ * devices need, by range; then as many files as it likes, each allocating
+ * until refused; then raise a lowered quota.  Holds what it got.
+ */
+static int grabs_everything(void *arg)
+{
+	const struct ctx *c = arg;
+	long ret, held = 0;
+	int i, fd;
+
+	if (!become_delegatee())
+		return 1;
+	fd = ioasid_open();
+	if (!CHECK(fd >= 0, "open %s: %s", IOASID_DEV, strerror(-fd)))
+		return 1;
+	CHECK_ERR(ioasid_alloc_range(fd, 1, 15), EINVAL, "ALLOC of 1-15");
+	CHECK_ERR(ioasid_alloc_range(fd, 1, 1), EINVAL, "ALLOC of 1");
+	CHECK_ERR(ioasid_alloc_range(fd, 0, 0xffff), EINVAL,
+		  "ALLOC below 2^16");
+
+	/* A quota it lowered, it cannot raise again */
+	CHECK_OK(ioasid_set_quota(fd, 1), "lowering the quota");
+	CHECK_ERR(ioasid_set_quota(fd, 1000), EPERM, "raising the quota");
+	CHECK_ERR(ioasid_set_quota(fd, IOASID_QUOTA_UNLIMITED), EPERM,
+		  "raising the quota to unlimited");
+
+	for (i = 0; i < STORM_FILES; i++) {
+		if (i)
+			fd = ioasid_open();
+		if (!CHECK(fd >= 0, "open %s: %s", IOASID_DEV, strerror(-fd)))
+			return 1;
+		do {
+			/* Anywhere, or as low as it may */
+			ret = i % 2 ? ioasid_alloc(fd) :
+				      ioasid_alloc_range(fd, 0, UINT32_MAX);
+			if (ret > 0) {
+				CHECK(ret >= 0x10000, "IOASID %ld below 2^16",
+				      ret);
+				held++;
+			}
+		} while (ret > 0);
+		CHECK(ret == -EBUSY || ret == -EDQUOT, "ALLOC: %s",
+		      strerror(-ret));
+	}
+	CHECK(held == TENANT_MAX, "held %ld IOASIDs, its limit is %d", held,
+	      TENANT_MAX);
+	CHECK(!check_value(c->dlg, "ioasids.current", TENANT_MAX), "dlg");
+	/* holder_start() fails on a non-zero return */
+	return failures;
+}
+
+/* Read ioasids.stat of the root and of dlg without end */
+static int reads_stat_forever(void *arg)
+{
+	const struct ctx *c = arg;
+	char buf[512];
+	int i;
+
+	if (!become_delegatee())
+		return 1;
+	for (i = 0; i < STAT_READERS; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return 1;
+		if (!pid) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			for (;;) {
+				cg_read(c->root, "ioasids.stat", buf,
+					sizeof(buf));
+				cg_read(c->dlg, "ioasids.stat", buf,
+					sizeof(buf));
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * The other tenant allocates up to its own limit, and frees and allocates
+ * again and again, while the hostile one holds its share, keeps its sets
+ * open and reads ioasids.stat without end.
+ */
+static int victim_allocates(const struct ctx *c)
+{
+	long ids[TENANT_MAX], ret;
+	int fd, i;
+
+	fd = ioasid_open();
+	if (!CHECK(fd >= 0, "open %s: %s", IOASID_DEV, strerror(-fd)))
+		return 1;
+	for (i = 0; i < TENANT_MAX; i++) {
+		ids[i] = ioasid_alloc(fd);
+		if (!CHECK(ids[i] > 0, "the victim's ALLOC %d: %s", i,
+			   strerror(-ids[i])))
+			return 1;
+	}
+	CHECK_ERR(ioasid_alloc(fd), EBUSY, "the victim over its own limit");
+	for (i = 0; i < VICTIM_CYCLES; i++) {
+		CHECK_OK(ioasid_free(fd, ids[i % TENANT_MAX]), "FREE");
+		ret = ioasid_alloc(fd);
+		if (!CHECK(ret > 0, "the victim's ALLOC: %s", strerror(-ret)))
+			break;
+		ids[i % TENANT_MAX] = ret;
+	}
+	CHECK(!check_value(c->other, "ioasids.current", TENANT_MAX),
+	      "other");
+	close(fd);
+	return 0;
+}
+
+TEST_F(delegation, hostile_tenant_cannot_starve_another)
+{
+	pid_t grabber, readers;
+
+	ASSERT_EQ(0, chown(IOASID_DEV, 0, DELEGATEE_GID));
+	ASSERT_EQ(0, chmod(IOASID_DEV, 0660));
+	ASSERT_EQ(0, cg_write_numeric(self->dlg, "ioasids.max", TENANT_MAX));
+	ASSERT_EQ(0, cg_write_numeric(self->other, "ioasids.max",
+				      TENANT_MAX));
+
+	grabber = holder_start(self->dlg, grabs_everything, &self->c);
+	ASSERT_LT(0, grabber);
+	readers = holder_start(self->dlg, reads_stat_forever, &self->c);
+	if (readers < 0)
+		kill_child(&grabber);
+	ASSERT_LT(0, readers);
+
+	EXPECT_EQ(0, run_as(0, 0, self->other, victim_allocates, &self->c));
+
+	EXPECT_EQ(0, holder_kill(&readers));
+	EXPECT_EQ(0, holder_kill(&grabber));
+	ASSERT_EQ(0, wait_value(self->dlg, "ioasids.current", 0,
+				RELEASE_TIMEOUT_MS));
+	ASSERT_EQ(0, wait_value(self->other, "ioasids.current", 0,
+				RELEASE_TIMEOUT_MS));
+	ASSERT_EQ(0, check_value(self->dlg, "ioasids.peak", TENANT_MAX));
+	ASSERT_EQ(0, check_value(self->base, "ioasids.current", 0));
+}
+
+/*
+ * Allocate and free through a file of a child cgroup while removing and
+ * recreating that cgroup, from another process: the subtree never holds
+ * more than dlg's limit, and nothing stays charged.
+ */
+static int races_rmdir(const struct ctx *c)
+{
+	char x[PATH_MAX], y[PATH_MAX];
+	int fd, i, status;
+	pid_t pid;
+
+	if (!make_children(c, x, y) ||
+	    !CHECK_OK(cg_write(c->dlg, "cgroup.subtree_control", "+ioasids"),
+		      "enabling ioasids for the children of dlg") ||
+	    !CHECK_OK(cg_write(x, "ioasids.max", "max"), "x/ioasids.max"))
+		return 1;
+	fd = ioasid_open();
+	if (!CHECK(fd >= 0, "open %s: %s", IOASID_DEV, strerror(-fd)))
+		return 1;
+	if (!CHECK_OK(cg_enter(y, 0), "moving to y"))
+		return 1;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return 1;
+	if (!pid) {
+		long ret;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (i = 0; i < 4000; i++) {
+			ret = ioasid_alloc(fd);
+			if (ret > 0 && i % 3)
+				ioasid_free(fd, ret);
+			else if (ret < 0 && ret != -EBUSY)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	for (i = 0; i < 200; i++) {
+		if (rmdir(x) && errno != ENOENT)
+			CHECK(false, "rmdir x: %s", strerror(errno));
+		mkdir(x, 0755);
+		CHECK(read_value(c->dlg, "ioasids.current") <= TENANT_MAX,
+		      "dlg over its limit");
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      !WEXITSTATUS(status), "the allocating child failed");
+	CHECK(!check_value(c->dlg, "ioasids.current", TENANT_MAX),
+	      "dlg is not full");
+	close(fd);
+	CHECK(!wait_value(c->dlg, "ioasids.current", 0, RELEASE_TIMEOUT_MS),
+	      "dlg still charged");
+	return 0;
+}
+
+TEST_F(delegation, hostile_rmdir_races_leave_nothing)
+{
+	ASSERT_EQ(0, chown(IOASID_DEV, 0, DELEGATEE_GID));
+	ASSERT_EQ(0, chmod(IOASID_DEV, 0660));
+	ASSERT_EQ(0, cg_write_numeric(self->dlg, "ioasids.max", TENANT_MAX));
+
+	ASSERT_EQ(0, run_as_delegatee(self->dlg, races_rmdir, &self->c));
+	ASSERT_EQ(0, wait_value(self->dlg, "ioasids.current", 0,
+				RELEASE_TIMEOUT_MS));
+	ASSERT_EQ(0, check_value(self->dlg, "ioasids.peak", TENANT_MAX));
+	ASSERT_EQ(0, check_value(self->base, "ioasids.current", 0));
 }
 
 TEST_HARNESS_MAIN

@@ -132,6 +132,7 @@ FIXTURE(fuzz)
 	/* A writable view of the read-only page */
 	char *ro_alias;
 	int memfd;
+	__u32 min_ioasid;
 	__u32 max_ioasid;
 	struct model_file files[NR_FILES];
 	struct fuzz_stats st;
@@ -236,6 +237,7 @@ FIXTURE_SETUP(fuzz)
 	for (i = 0; i < NR_FILES; i++)
 		ASSERT_LE(0, open_file(&self->files[i]));
 	ASSERT_EQ(0, ioctl(self->files[0].fd, IOASID_GET_INFO, &info));
+	self->min_ioasid = info.min_ioasid;
 	self->max_ioasid = info.max_ioasid;
 }
 
@@ -318,7 +320,7 @@ static __u32 pick_id(FIXTURE_DATA(fuzz) * self, const struct model_file *mf)
 			return other->ids[rnd(other->nr)];
 		return 1;
 	case 5:
-		return 0;
+		return chance(50) ? 0 : self->min_ioasid - rnd(2);
 	case 6:
 		return self->max_ioasid;
 	case 7:
@@ -383,7 +385,7 @@ static void fill_cmd(FIXTURE_DATA(fuzz) * self, struct model_file *mf,
 		u->info.quota = chance(80) ? 0 : rnd32();
 		u->info.usage = chance(80) ? 0 : rnd32();
 		u->info.alloc_flags = chance(80) ? 0 : rnd32();
-		u->info.__reserved = pick_zero();
+		u->info.min_ioasid = pick_zero();
 		break;
 	case IOASID_CMD_ALLOC:
 		u->alloc.flags = pick_flags(IOASID_ALLOC_RANGE);
@@ -660,7 +662,7 @@ static int expected_errno(FIXTURE_DATA(fuzz) * self, struct model_file *mf,
 		return 0;
 	case IOASID_CMD_ALLOC:
 		if (alloc->flags & IOASID_ALLOC_RANGE &&
-		    (alloc->min > alloc->max || alloc->max < 1 ||
+		    (alloc->min > alloc->max || alloc->max < self->min_ioasid ||
 		     alloc->min > self->max_ioasid))
 			return -EINVAL;
 		if (mf->nr >= mf->quota)
@@ -698,7 +700,7 @@ static bool well_formed(unsigned int nr, const void *buf)
 
 	switch (nr) {
 	case IOASID_CMD_GET_INFO:
-		return !info->flags && !info->__reserved;
+		return !info->flags && !info->min_ioasid;
 	case IOASID_CMD_ALLOC:
 		if (alloc->flags & ~IOASID_ALLOC_RANGE || alloc->__reserved ||
 		    alloc->out_ioasid)
@@ -737,13 +739,14 @@ static void call_succeeded(struct __test_metadata *_metadata,
 		ASSERT_EQ(mf->nr, info->usage);
 		ASSERT_EQ(mf->quota, info->quota);
 		ASSERT_EQ(self->max_ioasid, info->max_ioasid);
+		ASSERT_EQ(self->min_ioasid, info->min_ioasid);
 		break;
 	case IOASID_CMD_ALLOC:
 		id = alloc->out_ioasid;
 		ASSERT_LT(mf->nr, mf->quota)
 			TH_LOG("ALLOC over the quota");
 		ASSERT_LT(mf->nr, MAX_IDS);
-		ASSERT_LE(1, id);
+		ASSERT_LE(self->min_ioasid, id);
 		ASSERT_GE(self->max_ioasid, id);
 		if (alloc_in->flags & IOASID_ALLOC_RANGE) {
 			ASSERT_LE(alloc_in->min, id);

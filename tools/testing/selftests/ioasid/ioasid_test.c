@@ -10,8 +10,9 @@
  *
  * The IOASID space is system-wide, so the tests do not assume that it is
  * empty: where an exact ID matters they ask for it with IOASID_ALLOC_RANGE.
- * It may also be tiny (it follows the PASID size of the IOMMUs): a test
- * that needs more IOASIDs than the system has is skipped.
+ * Its size is the 2^20 PASIDs of PCIe whatever the IOMMUs support, and a
+ * file's IOASIDs start at the min_ioasid of IOASID_GET_INFO, above the
+ * IOASIDs left to SVA and kernel drivers.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,6 +33,13 @@
 
 #define IOASID_DEV "/dev/ioasid"
 #define CGROUP_ROOT "/sys/fs/cgroup"
+
+/* The documented size of the IOASID space, and the first IOASID of a file */
+#define IOASID_SPACE 0x100000U	/* 2^20 */
+#define IOASID_USER_FIRST 0x10000U	/* 2^16 */
+
+/* A user with no capability, to drop to in a child */
+#define NOBODY 65534
 
 /* A test that needs more IOASIDs than the system has is skipped */
 #define TOO_FEW_IOASIDS "needs %d IOASIDs, the system has %u"
@@ -54,7 +63,7 @@ static const struct {
 	__u32 min_size;
 } ioasid_cmds[] = {
 	{ IOASID_GET_INFO, sizeof(struct ioasid_get_info),
-	  offsetof(struct ioasid_get_info, __reserved) + sizeof(__u32) },
+	  offsetof(struct ioasid_get_info, min_ioasid) + sizeof(__u32) },
 	{ IOASID_ALLOC, sizeof(struct ioasid_alloc),
 	  offsetof(struct ioasid_alloc, __reserved) + sizeof(__u32) },
 	{ IOASID_FREE, sizeof(struct ioasid_free),
@@ -235,10 +244,12 @@ TEST_F(ioasid, get_info)
 	ASSERT_LT(0, info.capacity);
 	/* IDs run from 1 to max_ioasid: ID 0 is reserved */
 	EXPECT_EQ(info.capacity, info.max_ioasid);
+	/* No IOMMU narrows the space, whatever PASID width it has */
+	EXPECT_EQ(IOASID_SPACE - 1, info.max_ioasid);
 	EXPECT_EQ(IOASID_QUOTA_UNLIMITED, info.quota);
 	EXPECT_EQ(0, info.usage);
 	EXPECT_EQ(IOASID_ALLOC_RANGE, info.alloc_flags & IOASID_ALLOC_RANGE);
-	EXPECT_EQ(0, info.__reserved);
+	EXPECT_EQ(IOASID_USER_FIRST, info.min_ioasid);
 }
 
 /* Whether a line of space-separated words holds @word */
@@ -335,10 +346,10 @@ TEST_F(ioasid, alloc)
 	test_cmd_get_info(self->fd, &info);
 
 	test_cmd_alloc(self->fd, &a);
-	EXPECT_LE(1, a);
+	EXPECT_LE(info.min_ioasid, a);
 	EXPECT_GE(info.max_ioasid, a);
 	test_cmd_alloc(self->fd, &b);
-	EXPECT_LE(1, b);
+	EXPECT_LE(info.min_ioasid, b);
 	EXPECT_GE(info.max_ioasid, b);
 	EXPECT_NE(a, b);
 	test_usage(self->fd, 2);
@@ -348,9 +359,9 @@ TEST_F(ioasid, alloc)
 	test_cmd_alloc_range(self->fd, a, info.max_ioasid, &c);
 	EXPECT_EQ(a, c);
 
-	/* The widest range is cut to [1, max_ioasid] */
+	/* The widest range is cut to [min_ioasid, max_ioasid] */
 	test_cmd_alloc_range(self->fd, 0, UINT32_MAX, &d);
-	EXPECT_LE(1, d);
+	EXPECT_LE(info.min_ioasid, d);
 	EXPECT_GE(info.max_ioasid, d);
 	EXPECT_NE(b, d);
 	EXPECT_NE(c, d);
@@ -429,6 +440,13 @@ TEST_F(ioasid, alloc_range_invalid)
 	test_err_alloc_range(EINVAL, self->fd, info.max_ioasid + 1,
 			     UINT32_MAX);
 	test_err_alloc_range(EINVAL, self->fd, UINT32_MAX, UINT32_MAX);
+	/*
+	 * Entirely below min_ioasid: the IDs that devices with few PASID
+	 * bits need are not for files, whatever range they ask for.
+	 */
+	test_err_alloc_range(EINVAL, self->fd, 1, 1);
+	test_err_alloc_range(EINVAL, self->fd, 1, 15);
+	test_err_alloc_range(EINVAL, self->fd, 0, info.min_ioasid - 1);
 	test_usage(self->fd, 0);
 
 	/* EINVAL comes before EDQUOT */
@@ -549,7 +567,8 @@ TEST_F(ioasid, free_reserved)
 /* __reserved of the other commands that have one */
 TEST_F(ioasid, cmd_reserved)
 {
-	struct ioasid_get_info info = { .size = sizeof(info), .__reserved = 1 };
+	/* min_ioasid is an output: it must be 0 on input */
+	struct ioasid_get_info info = { .size = sizeof(info), .min_ioasid = 1 };
 	struct ioasid_set_quota quota = {
 		.size = sizeof(quota),
 		.quota = 1,
@@ -1080,6 +1099,58 @@ TEST_F(ioasid, cmd_fault_output)
 }
 
 /* A child shares the file, hence the set, with its parent */
+/*
+ * Whoever holds a file may lower its quota, but raising it needs
+ * CAP_SYS_ADMIN: otherwise a quota set before the file is handed on would
+ * bound nothing.  A refused raise changes nothing.
+ */
+TEST_F(ioasid, set_quota_raise_needs_cap_sys_admin)
+{
+	int status;
+	pid_t pid;
+
+	test_cmd_set_quota(self->fd, 2);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct ioasid_set_quota cmd = { .size = sizeof(cmd) };
+		struct ioasid_get_info info = { .size = sizeof(info) };
+
+		/* No harness asserts: they would unwind into the harness */
+		if (prctl(PR_SET_KEEPCAPS, 0) || setgid(NOBODY) ||
+		    setuid(NOBODY))
+			_exit(10);
+		cmd.quota = 1000;
+		if (!ioctl(self->fd, IOASID_SET_QUOTA, &cmd) || errno != EPERM)
+			_exit(1);
+		cmd.quota = IOASID_QUOTA_UNLIMITED;
+		if (!ioctl(self->fd, IOASID_SET_QUOTA, &cmd) || errno != EPERM)
+			_exit(2);
+		if (ioctl(self->fd, IOASID_GET_INFO, &info) || info.quota != 2)
+			_exit(3);
+		/* Equal and lower are allowed */
+		cmd.quota = 2;
+		if (ioctl(self->fd, IOASID_SET_QUOTA, &cmd))
+			_exit(4);
+		cmd.quota = 1;
+		if (ioctl(self->fd, IOASID_SET_QUOTA, &cmd))
+			_exit(5);
+		cmd.quota = 2;
+		if (!ioctl(self->fd, IOASID_SET_QUOTA, &cmd) || errno != EPERM)
+			_exit(6);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	test_quota(self->fd, 1);
+
+	/* CAP_SYS_ADMIN raises it */
+	test_cmd_set_quota(self->fd, IOASID_QUOTA_UNLIMITED);
+	test_quota(self->fd, IOASID_QUOTA_UNLIMITED);
+}
+
 TEST_F(ioasid, fork)
 {
 	__u32 parent_id, id;

@@ -35,6 +35,21 @@ long ioasid_alloc(int fd)
 	return cmd.out_ioasid;
 }
 
+/* IOASID_ALLOC in [@min, @max]: the IOASID, or -errno */
+long ioasid_alloc_range(int fd, __u32 min, __u32 max)
+{
+	struct ioasid_alloc cmd = {
+		.size = sizeof(cmd),
+		.flags = IOASID_ALLOC_RANGE,
+		.min = min,
+		.max = max,
+	};
+
+	if (ioctl(fd, IOASID_ALLOC, &cmd))
+		return -errno;
+	return cmd.out_ioasid;
+}
+
 /* IOASID_FREE of @ioasid: 0, or -errno */
 int ioasid_free(int fd, __u32 ioasid)
 {

@@ -22,6 +22,7 @@
 
 int ioasid_open(void);
 long ioasid_alloc(int fd);
+long ioasid_alloc_range(int fd, __u32 min, __u32 max);
 int ioasid_free(int fd, __u32 ioasid);
 int ioasid_get_info(int fd, struct ioasid_get_info *info);
 int ioasid_set_quota(int fd, __u32 quota);
