@@ -27,6 +27,9 @@ pinned_line() {
 }
 pinned_line bench-pinned-on > "$work/pinned-on.txt"
 pinned_line bench-pinned-off > "$work/pinned-off.txt"
+sed -nE 's/^# bench (stat_.*)$/\1/p' \
+	"$guest/bench-pinned-on/results/test_ioasids_owner.tap" 2>/dev/null |
+	head -n 1 > "$work/stat.txt"
 
 # The machine
 {
@@ -70,9 +73,13 @@ pinned = {}
 for side in ('on', 'off'):
     text = open(os.path.join(work, 'pinned-%s.txt' % side)).read().strip()
     pinned[side] = fields('bench ' + text) if text else None
+stat_text = open(os.path.join(work, 'stat.txt')).read().strip()
+stat = fields('bench ' + stat_text) if stat_text else None
 
 missing = [t for t in ('alloc', 'charge', 'memory', 'fill_level', 'fill_all',
                        'parallel') if t not in lines]
+if not stat:
+    missing.append('stat (test_ioasids_owner)')
 if missing or not pinned['on'] or not pinned['off']:
     sys.exit('bench-report: no results for %s' %
              ', '.join(missing + [s for s in ('pinned-on', 'pinned-off')
@@ -204,6 +211,16 @@ raw.append('| VFIO UNMAP_DMA %s MiB | controller on | %.1f ms | off %.1f ms '
            '| %.3fx |' % (on['map_dma_mib'],
                           int(on['median_unmap_ns']) / 1e6,
                           int(off['median_unmap_ns']) / 1e6, unmap_ratio))
+
+# 7. ioasids.stat with other cgroups' sets
+stat_ratio = float(stat['stat_crowded_ns']) / float(stat['stat_alone_ns'])
+summary.append(('7. a read of `ioasids.stat` with %s sets held by another '
+                'cgroup vs with none' % format(int(stat['foreign_sets']), ','),
+                '%.3fx' % stat_ratio, '<= 1.05x', met(stat_ratio <= 1.05)))
+raw.append('| read ioasids.stat | %s foreign sets | %.1f us | none %.1f us '
+           '| %.3fx |' % (format(int(stat['foreign_sets']), ','),
+                          float(stat['stat_crowded_ns']) / 1e3,
+                          float(stat['stat_alone_ns']) / 1e3, stat_ratio))
 
 out = []
 w = out.append
@@ -370,6 +387,12 @@ w('5. `parallel`: alloc + free throughput of one kthread bound to CPU 0 for '
 w('6. pinned memory: the median of %s VFIO_IOMMU_MAP_DMA (and UNMAP_DMA) of '
   '%s MiB in each boot; the ratio is the throughput with the controller '
   'over the throughput without it.' % (on['reps'], on['map_dma_mib']))
+w('7. `ioasids.stat`: `test_ioasids_owner`, in the `bench-pinned-on` boot, '
+  'times batches of %s reads of the file of a cgroup that holds one set, '
+  'before and while another cgroup holds %s sets of one IOASID each (open '
+  'files of /dev/ioasid), and keeps the fastest of %s batches of each.'
+  % (stat['reads'], format(int(stat['foreign_sets']), ','),
+     stat['batches']))
 w('')
 w('## Machine')
 w('')
