@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <linux/ioasid.h>
 #include <linux/limits.h>
 #include <signal.h>
@@ -362,29 +363,78 @@ static int check_sva(const char *cg, long current, long sva, long file)
 }
 
 /*
+ * Run a process on every CPU.  An idle CPU keeps the address space of the
+ * last process it ran, lazily, until it runs another: an exited process's
+ * address space, and its PASID, can outlive it for as long as its CPU
+ * idles.
+ */
+static void run_on_every_cpu(void)
+{
+	cpu_set_t cpus, one;
+	pid_t pid;
+	int cpu;
+
+	if (sched_getaffinity(0, sizeof(cpus), &cpus))
+		return;
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &cpus))
+			continue;
+		pid = fork();
+		if (!pid) {
+			CPU_ZERO(&one);
+			CPU_SET(cpu, &one);
+			sched_setaffinity(0, sizeof(one), &one);
+			_exit(0);
+		}
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+	}
+}
+
+/*
  * Wait for the charges of @cg to fall to @current, of which @sva for SVA,
  * at the teardown of address spaces, and check that they stay there: an
  * uncharge done twice would take them lower.
  */
 static int wait_sva(const char *cg, long current, long sva, long file)
 {
-	if (wait_value(cg, "ioasids.current", current, RELEASE_TIMEOUT_MS))
-		return -1;
+	int i;
+
+	for (i = 0; i < RELEASE_TIMEOUT_MS / 10; i++) {
+		if (read_value(cg, "ioasids.current") == current)
+			break;
+		run_on_every_cpu();
+		usleep(10000);
+	}
 	usleep(SETTLE_MS * 1000);
 	return check_sva(cg, current, sva, file);
 }
 
-static int setup(const char *root, const char *name, char **cg)
+/*
+ * Create the test's cgroup, @name.PID under @root, in *@parent, with the
+ * controller enabled for its children, and, if @cg, its child "tenant",
+ * where processes can run, in *@cg.  Returns 0, or -1 with nothing to
+ * remove.
+ */
+static int setup(const char *root, const char *name, char **parent,
+		 char **cg)
 {
 	char path[PATH_MAX];
 	const char *why;
-	int ret;
 
 	snprintf(path, sizeof(path), "%s", root);
-	ret = ioasids_test_setup(path, sizeof(path), name, 0, cg, &why);
-	if (ret)
+	if (ioasids_test_setup(path, sizeof(path), name, 0, parent, &why)) {
 		ksft_print_msg("%s\n", why);
-	return ret;
+		return -1;
+	}
+	if (!cg)
+		return 0;
+	*cg = test_cg_create(*parent, "tenant", false);
+	if (!*cg) {
+		test_cg_remove(*parent);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -399,10 +449,9 @@ static int test_sva_bind_charges(const char *root)
 	int ret = KSFT_FAIL;
 	long long pasid;
 
-	if (setup(root, "sva_bind", &parent))
+	if (setup(root, "sva_bind", &parent, &cg))
 		return KSFT_FAIL;
-	cg = test_cg_create(parent, "tenant", false);
-	if (!cg || agent_start(&a, cg))
+	if (agent_start(&a, cg))
 		goto cleanup;
 	if (check_sva(cg, 0, 0, 0))
 		goto cleanup;
@@ -440,9 +489,9 @@ static int test_sva_second_bind(const char *root)
 	struct agent a = AGENT_INIT;
 	int ret = KSFT_FAIL, fd4, fd20, fd20b;
 	long long pasid, again;
-	char *cg = NULL;
+	char *parent = NULL, *cg = NULL;
 
-	if (setup(root, "sva_second", &cg))
+	if (setup(root, "sva_second", &parent, &cg))
 		return KSFT_FAIL;
 	if (agent_start(&a, cg))
 		goto cleanup;
@@ -490,6 +539,7 @@ static int test_sva_second_bind(const char *root)
 cleanup:
 	agent_kill(&a);
 	test_cg_remove(cg);
+	test_cg_remove(parent);
 	return ret;
 }
 
@@ -505,11 +555,8 @@ static int test_sva_limit(const char *root)
 	int ret = KSFT_FAIL, i;
 	long long pasid;
 
-	if (setup(root, "sva_limit", &parent))
+	if (setup(root, "sva_limit", &parent, &cg))
 		return KSFT_FAIL;
-	cg = test_cg_create(parent, "tenant", false);
-	if (!cg)
-		goto cleanup;
 
 	/* ioasids.max 0: no bind */
 	if (cg_write(cg, "ioasids.max", "0") || agent_start(&a[0], cg))
@@ -593,9 +640,9 @@ static int test_sva_fork(const char *root)
 	struct agent a = AGENT_INIT;
 	long long pasid, child, inherited;
 	int ret = KSFT_FAIL, fd;
-	char *cg = NULL;
+	char *parent = NULL, *cg = NULL;
 
-	if (setup(root, "sva_fork", &cg))
+	if (setup(root, "sva_fork", &parent, &cg))
 		return KSFT_FAIL;
 	if (agent_start(&a, cg))
 		goto cleanup;
@@ -635,6 +682,7 @@ static int test_sva_fork(const char *root)
 cleanup:
 	agent_kill(&a);
 	test_cg_remove(cg);
+	test_cg_remove(parent);
 	return ret;
 }
 
@@ -648,9 +696,9 @@ static int test_sva_exec(const char *root)
 	struct agent a = AGENT_INIT;
 	int ret = KSFT_FAIL;
 	long long pasid;
-	char *cg = NULL;
+	char *parent = NULL, *cg = NULL;
 
-	if (setup(root, "sva_exec", &cg))
+	if (setup(root, "sva_exec", &parent, &cg))
 		return KSFT_FAIL;
 	if (agent_start(&a, cg))
 		goto cleanup;
@@ -676,6 +724,7 @@ static int test_sva_exec(const char *root)
 cleanup:
 	agent_kill(&a);
 	test_cg_remove(cg);
+	test_cg_remove(parent);
 	return ret;
 }
 
@@ -693,11 +742,8 @@ static int test_sva_exit_many(const char *root)
 
 	for (i = 0; i < NR; i++)
 		agent_init(&a[i]);
-	if (setup(root, "sva_exit", &parent))
+	if (setup(root, "sva_exit", &parent, &cg))
 		return KSFT_FAIL;
-	cg = test_cg_create(parent, "tenant", false);
-	if (!cg)
-		goto cleanup;
 	for (i = 0; i < NR; i++) {
 		if (agent_start(&a[i], cg))
 			goto cleanup;
@@ -740,7 +786,7 @@ static int test_sva_migration(const char *root)
 	int ret = KSFT_FAIL;
 	long long pasid;
 
-	if (setup(root, "sva_migration", &parent))
+	if (setup(root, "sva_migration", &parent, NULL))
 		return KSFT_FAIL;
 	cg_a = test_cg_create(parent, "a", false);
 	cg_b = test_cg_create(parent, "b", false);
@@ -788,13 +834,13 @@ static int test_sva_narrow_iommu(const char *root)
 	struct agent a = AGENT_INIT, b = AGENT_INIT;
 	long long pasid, id, ids[NR];
 	int ret = KSFT_FAIL, fd, i, j;
-	char *cg = NULL;
+	char *parent = NULL, *cg = NULL;
 
 	if (access(IOASID_DEV, F_OK)) {
 		ksft_print_msg("no %s\n", IOASID_DEV);
 		return KSFT_SKIP;
 	}
-	if (setup(root, "sva_narrow", &cg))
+	if (setup(root, "sva_narrow", &parent, &cg))
 		return KSFT_FAIL;
 	if (check_value(root, "ioasids.capacity", PASID_CAPACITY))
 		goto cleanup;
@@ -855,6 +901,7 @@ cleanup:
 	agent_kill(&a);
 	agent_kill(&b);
 	test_cg_remove(cg);
+	test_cg_remove(parent);
 	return ret;
 }
 
@@ -876,7 +923,7 @@ static int test_sva_starve_user(const char *root)
 		ksft_print_msg("no %s\n", IOASID_DEV);
 		return KSFT_SKIP;
 	}
-	if (setup(root, "sva_starve_user", &parent))
+	if (setup(root, "sva_starve_user", &parent, NULL))
 		return KSFT_FAIL;
 	cg_a = test_cg_create(parent, "a", false);
 	cg_b = test_cg_create(parent, "b", false);
@@ -963,7 +1010,7 @@ static int test_sva_starve_sva(const char *root)
 
 	for (i = 0; i < NR; i++)
 		agent_init(&a[i]);
-	if (setup(root, "sva_starve_sva", &parent))
+	if (setup(root, "sva_starve_sva", &parent, NULL))
 		return KSFT_FAIL;
 	cg_a = test_cg_create(parent, "a", false);
 	cg_b = test_cg_create(parent, "b", false);
