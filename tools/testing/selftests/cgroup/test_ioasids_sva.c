@@ -16,6 +16,11 @@
  * tenants in child processes, "agents", that the test drives through a pipe,
  * so that each has an address space of its own; some agents drop root.
  *
+ * Two properties of the allocator are checked end to end: no IOMMU's PASID
+ * width limits the devices behind another IOMMU, and no tenant can starve
+ * a narrow device of IDs through /dev/ioasid or VFIO, whose IDs start at
+ * IOASID_USER_FIRST, while SVA takes the lowest IDs its device supports.
+ *
  * Without the mock devices, the tests are skipped.
  */
 #define _GNU_SOURCE
