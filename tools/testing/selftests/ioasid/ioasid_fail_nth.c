@@ -25,7 +25,8 @@
  *
  * The fault injection is set up as in iommu/iommufd_fail_nth.c, and also
  * fails allocations of single pages (min-order 0), such as the IOMMU's
- * page tables.
+ * page tables.  In a kernel with CONFIG_IOMMUFD_TEST, iommufd's own fault
+ * points (fail_iommufd) fail in turn too, with their own errors.
  */
 #define _GNU_SOURCE
 
@@ -74,16 +75,19 @@ static const char *const fault_attrs[] = {
 	"failslab/verbose",
 	"fail_page_alloc/verbose",
 	"fail_usercopy/verbose",
+	/* CONFIG_IOMMUFD_TEST's own fault points, in iommufd */
+	"fail_iommufd/verbose",
 };
 
 static const char *const fault_values[] = {
-	"N", "N", "N", "0", "0", "0", "0",
+	"N", "N", "N", "0", "0", "0", "0", "0",
 };
 
 static char fault_saved[ARRAY_SIZE(fault_attrs)][16];
 static bool fault_changed[ARRAY_SIZE(fault_attrs)];
 static bool have_fault_injection;
 static bool have_fail_page_alloc;
+static bool have_fail_iommufd;
 
 static void __attribute__((constructor)) setup_fault_injection(void)
 {
@@ -105,6 +109,7 @@ static void __attribute__((constructor)) setup_fault_injection(void)
 	 */
 	have_fault_injection = fault_changed[0];
 	have_fail_page_alloc = fault_changed[1] && fault_changed[3];
+	have_fail_iommufd = fault_changed[7];
 }
 
 static void __attribute__((destructor)) restore_fault_injection(void)
@@ -455,11 +460,21 @@ struct fail_path {
 	 * copy fails, it returns EFAULT, and stays completed.
 	 */
 	bool replies;
+	/*
+	 * The path runs through iommufd, where CONFIG_IOMMUFD_TEST (which
+	 * the test kernels enable for the mock IOMMUs of
+	 * CONFIG_IOASID_MOCK_IOMMU) adds fault points of its own,
+	 * fail_iommufd, which fail with ENOENT or EINVAL as well.
+	 */
+	bool iommufd;
 };
 
-/* Every error an operation may fail with when an allocation fails */
-static bool injected_error(int ret)
+/* Every error an operation of @path may fail with at a fault point */
+static bool injected_error(const struct fail_path *path, int ret)
 {
+	if (path->iommufd && have_fail_iommufd &&
+	    (ret == -ENOENT || ret == -EINVAL))
+		return true;
 	return ret == -ENOMEM || ret == -EFAULT || ret == -ENOSPC ||
 	       ret == -EAGAIN || ret == -EINTR;
 }
@@ -496,7 +511,7 @@ static unsigned int sweep(struct __test_metadata *_metadata,
 				       strerror(-ret));
 			path->done(_metadata, self, &before);
 		} else if (ret) {
-			EXPECT_TRUE(injected_error(ret))
+			EXPECT_TRUE(injected_error(path, ret))
 				TH_LOG("%s, fault point %u: %s", name,
 				       self->nth.nth, strerror(-ret));
 			snapshot(_metadata, self, &after);
@@ -1149,6 +1164,7 @@ static const struct fail_path iommufd_map_path = {
 	.done = pinned_done,
 	.cleanup = iommufd_cleanup,
 	.replies = true,
+	.iommufd = true,
 };
 
 TEST_F_TIMEOUT(fail_nth, iommufd_ioas_map, 900)
@@ -1180,6 +1196,7 @@ static const struct fail_path iommufd_unmap_path = {
 	.done = unpinned_done,
 	.cleanup = iommufd_cleanup,
 	.replies = true,
+	.iommufd = true,
 };
 
 TEST_F_TIMEOUT(fail_nth, iommufd_ioas_unmap, 900)
