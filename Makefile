@@ -103,7 +103,7 @@ selftests: tree
 # - main: KUnit and the selftests, in VT-d scalable mode without PASIDs;
 # - pasid: in PASID mode, where QEMU 7.2's VT-d reports a PASID size of 1
 #   bit (ECAP.PSS = 0): the IOASID space stays whole, and /dev/ioasid's
-#   tests pass there too;
+#   and SVA's tests pass there too, binds to the 20-bit mock included;
 # - compat: the compat kernel, for the VFIO tests through iommufd's
 #   emulation of the VFIO container.
 # The benchmarks boot a kernel of their own: make bench.
@@ -117,9 +117,11 @@ run-guest: kernel-main kernel-compat selftests
 	@GUEST_TIMEOUT=2700 harness/run-guest.sh $(BZIMAGE) $(GUEST)/main $(GUEST)/bin \
 		x-scalable-mode=on "$(UNSAFE_INTERRUPTS)"
 	@rm -rf $(GUEST)/pasid-bin && mkdir -p $(GUEST)/pasid-bin
-	@cp harness/pasid-tests/* $(GUEST)/bin/ioasid_test $(GUEST)/pasid-bin/
+	@cp harness/pasid-tests/* $(GUEST)/bin/ioasid_test \
+		$(GUEST)/bin/test_ioasids_sva $(GUEST)/pasid-bin/
 	@harness/run-guest.sh $(BZIMAGE) $(GUEST)/pasid $(GUEST)/pasid-bin \
-		x-scalable-mode=on,x-pasid-mode=on kunit.enable=0
+		x-scalable-mode=on,x-pasid-mode=on \
+		"kunit.enable=0 $(UNSAFE_INTERRUPTS)"
 	@harness/run-guest.sh $(OBJ_COMPAT)/arch/x86/boot/bzImage \
 		$(GUEST)/compat $(GUEST)/compat-bin x-scalable-mode=on \
 		"kunit.enable=0 $(UNSAFE_INTERRUPTS)"
