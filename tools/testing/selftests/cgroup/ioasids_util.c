@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <sched.h>
 #include <linux/ioasid.h>
 #include <linux/limits.h>
 #include <signal.h>
@@ -327,6 +328,35 @@ int expect_err(long long ret, int err, const char *what)
 		ksft_print_msg("%s: %lld, expected %s\n", what, ret,
 			       strerror(err));
 	return -1;
+}
+
+/*
+ * Run a process on every CPU.  An idle CPU keeps the address space of the
+ * last process it ran, lazily, until it runs another: an exited process's
+ * address space, and its PASID, can outlive it for as long as its CPU
+ * idles.
+ */
+void run_on_every_cpu(void)
+{
+	cpu_set_t cpus, one;
+	pid_t pid;
+	int cpu;
+
+	if (sched_getaffinity(0, sizeof(cpus), &cpus))
+		return;
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &cpus))
+			continue;
+		pid = fork();
+		if (!pid) {
+			CPU_ZERO(&one);
+			CPU_SET(cpu, &one);
+			sched_setaffinity(0, sizeof(one), &one);
+			_exit(0);
+		}
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+	}
 }
 
 struct holder {

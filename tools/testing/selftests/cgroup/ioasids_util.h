@@ -41,6 +41,8 @@ int check_stat(const char *cgroup, long file, long vfio,
 int expect_ok(long long ret, const char *what);
 int expect_err(long long ret, int err, const char *what);
 
+void run_on_every_cpu(void);
+
 pid_t holder_start(const char *cgroup, int (*hold)(void *arg), void *arg);
 int holder_kill(pid_t *pid);
 void kill_child(pid_t *pid);

@@ -28,7 +28,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <sched.h>
 #include <linux/ioasid.h>
 #include <linux/limits.h>
 #include <signal.h>
@@ -382,35 +381,6 @@ static int check_sva(const char *cg, long current, long sva, long file)
 		 "kernel 0\nsva %ld\nfile %ld\nvfio 0\npinned_vfio 0\npinned_iommufd 0\n",
 		 sva, file);
 	return check_exact(cg, "ioasids.stat", expected);
-}
-
-/*
- * Run a process on every CPU.  An idle CPU keeps the address space of the
- * last process it ran, lazily, until it runs another: an exited process's
- * address space, and its PASID, can outlive it for as long as its CPU
- * idles.
- */
-static void run_on_every_cpu(void)
-{
-	cpu_set_t cpus, one;
-	pid_t pid;
-	int cpu;
-
-	if (sched_getaffinity(0, sizeof(cpus), &cpus))
-		return;
-	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-		if (!CPU_ISSET(cpu, &cpus))
-			continue;
-		pid = fork();
-		if (!pid) {
-			CPU_ZERO(&one);
-			CPU_SET(cpu, &one);
-			sched_setaffinity(0, sizeof(one), &one);
-			_exit(0);
-		}
-		if (pid > 0)
-			waitpid(pid, NULL, 0);
-	}
 }
 
 /*

@@ -785,4 +785,123 @@ TEST_F(delegation, hostile_rmdir_races_leave_nothing)
 	ASSERT_EQ(0, check_value(self->base, "ioasids.current", 0));
 }
 
+/* The mock devices of CONFIG_IOASID_MOCK_IOMMU, of 20 and of 4 PASID bits */
+#define SVA20_DEV		"/dev/ioasid_mock_sva20"
+#define SVA4_DEV		"/dev/ioasid_mock_sva4"
+/* The processes that the hostile tenant forks, each binding for SVA */
+#define SVA_STORM		40
+/*
+ * Its limit in the storm: the 4-bit device has 15 PASIDs, so one is left
+ * for the other tenant (see "Narrow devices and the allocation policy" in
+ * the admin guide).
+ */
+#define SVA_STORM_MAX		(TENANT_MAX - 1)
+
+/*
+ * Fork SVA_STORM processes, each of which binds its address space to the
+ * 20-bit device, then holds it: only SVA_STORM_MAX binds may succeed, the
+ * others fail with EBUSY.
+ */
+static int storms_sva_binds(void *arg)
+{
+	const struct ctx *c = arg;
+	int i, bound = 0, refused = 0, pipefd[2];
+	char r;
+
+	if (!become_delegatee() || !CHECK(!pipe(pipefd), "pipe"))
+		return 1;
+	for (i = 0; i < SVA_STORM; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return 1;
+		if (!pid) {
+			int fd;
+
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			fd = open(SVA20_DEV, O_RDWR | O_CLOEXEC);
+			r = fd >= 0 ? 'b' : errno == EBUSY ? 'e' : 'x';
+			if (write(pipefd[1], &r, 1) != 1)
+				_exit(1);
+			for (;;)
+				pause();
+		}
+		if (!CHECK(read(pipefd[0], &r, 1) == 1, "no word from a binder"))
+			return 1;
+		bound += r == 'b';
+		refused += r == 'e';
+	}
+	CHECK(bound == SVA_STORM_MAX && refused == SVA_STORM - SVA_STORM_MAX,
+	      "%d binds, %d refused with EBUSY, of %d", bound, refused,
+	      SVA_STORM);
+	CHECK(!check_value(c->dlg, "ioasids.current", SVA_STORM_MAX), "dlg");
+	return failures;
+}
+
+/* Bind to the 4-bit device, then to the 20-bit one: one PASID, below 16 */
+static int victim_binds(const struct ctx *c)
+{
+	char buf[32] = "";
+	int fd4, fd20;
+	long pasid;
+
+	fd4 = open(SVA4_DEV, O_RDWR | O_CLOEXEC);
+	if (!CHECK(fd4 >= 0, "the victim's bind on the 4-bit device: %s",
+		   strerror(errno)))
+		return 1;
+	if (!CHECK(read(fd4, buf, sizeof(buf) - 1) > 0, "reading the PASID"))
+		return 1;
+	pasid = strtol(buf, NULL, 10);
+	CHECK(pasid >= 1 && pasid <= 15, "PASID %ld on a 4-bit device", pasid);
+	fd20 = open(SVA20_DEV, O_RDWR | O_CLOEXEC);
+	CHECK(fd20 >= 0, "the victim's bind on the 20-bit device: %s",
+	      strerror(errno));
+	CHECK(!check_value(c->other, "ioasids.current", 1), "other");
+	close(fd20);
+	close(fd4);
+	return 0;
+}
+
+/* Wait for the teardown of exited address spaces to free their PASIDs */
+static int wait_released(const char *cg)
+{
+	int i;
+
+	for (i = 0; i < RELEASE_TIMEOUT_MS / 10; i++) {
+		if (!read_value(cg, "ioasids.current"))
+			return 0;
+		run_on_every_cpu();
+		usleep(10000);
+	}
+	return check_value(cg, "ioasids.current", 0);
+}
+
+/*
+ * A fork storm of SVA binds stops at the tenant's limit, leaves another
+ * tenant's bind on a narrow device a PASID, and leaves nothing charged.
+ */
+TEST_F(delegation, hostile_sva_storm)
+{
+	pid_t storm;
+
+	if (access(SVA20_DEV, F_OK) || access(SVA4_DEV, F_OK))
+		SKIP(return, "no mock SVA devices (CONFIG_IOASID_MOCK_IOMMU)");
+	ASSERT_EQ(0, cg_write_numeric(self->dlg, "ioasids.max",
+				      SVA_STORM_MAX));
+	ASSERT_EQ(0, cg_write_numeric(self->other, "ioasids.max",
+				      TENANT_MAX));
+
+	/* Address spaces that exited before, lazily held, free their PASIDs */
+	run_on_every_cpu();
+	storm = holder_start(self->dlg, storms_sva_binds, &self->c);
+	ASSERT_LT(0, storm);
+	EXPECT_EQ(0, run_as(0, 0, self->other, victim_binds, &self->c));
+	EXPECT_EQ(0, check_value(self->dlg, "ioasids.peak", SVA_STORM_MAX));
+	EXPECT_EQ(0, holder_kill(&storm));
+
+	ASSERT_EQ(0, wait_released(self->dlg));
+	ASSERT_EQ(0, wait_released(self->other));
+	ASSERT_EQ(0, check_value(self->base, "ioasids.current", 0));
+}
+
 TEST_HARNESS_MAIN
