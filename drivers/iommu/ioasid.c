@@ -14,8 +14,8 @@
  * the device they use, lowest first.  Userspace (/dev/ioasid, VFIO) may
  * ask for any range, so its sets never get an ID below
  * %IOASID_USER_FIRST: no range a tenant asks for can take the IDs that a
- * device of up to 16 PASID bits supports, and only SVA and kernel users
- * compete for those, each within its cgroup's ioasids.max.
+ * device of up to 10 PASID bits supports, and only SVA and kernel users
+ * compete for those, SVA users each within its cgroup's ioasids.max.
  *
  * Every IOASID belongs to an IOASID set: the IDs of one consumer (a
  * process's address space, a kernel driver, ...).  A set has a quota that
@@ -25,7 +25,7 @@
  * Every ID is charged to the ioasids cgroup that owns its set: the cgroup
  * of the task that created the set, or the root cgroup for kernel drivers.
  * The charge names the set's kind, and the controller counts IDs by kind
- * itself: the allocator keeps no list of sets.
+ * itself: the allocator walks no list of sets for it.
  *
  * The allocated IDs are the entries of one xarray, each pointing to the
  * set that holds it, and nothing else: an ID costs no memory of its own,
@@ -46,7 +46,6 @@
 #include <linux/refcount.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
-
 #include <linux/xarray.h>
 
 /**

@@ -23,10 +23,11 @@ typedef u32 ioasid_t;
 /*
  * The lowest ID of a set whose caller chooses the range (/dev/ioasid and
  * VFIO): the IDs below it are left to SVA and kernel drivers, so that no
- * range a user asks for can take the only IDs a device of up to 16 PASID
- * bits supports.
+ * range a user asks for can take the only IDs a device of up to 10 PASID
+ * bits supports, while the IDs of userspace stay within the 16 bits of
+ * PASID that AMD's IOMMUs and many SMMUs support.
  */
-#define IOASID_USER_FIRST		BIT(16)
+#define IOASID_USER_FIRST		BIT(10)
 
 /**
  * enum ioasid_set_kind - Who consumes the IOASIDs of a set

@@ -20,9 +20,9 @@
  * cgroup until the IOASID is freed, wherever the tasks that use it move
  * and whoever holds the set's file, and the set holds a reference on the
  * cgroup so that it outlives its charges even when removed.  A removed
- * cgroup's own limits are lifted when it is removed: nobody can read or
- * change them any more, so its sets are bounded by the limits of its
- * ancestors, which count its charges.
+ * cgroup's last limits keep bounding the sets it owns, as pids.max and
+ * misc.max do: lifting them would let a tenant escape a limit it does not
+ * own by handing its files on and removing its cgroup.
  *
  * The controller never calls the resource owners back: the allocator
  * pushes the size of its space (ioasids_cgroup_set_capacity()), and each
@@ -158,22 +158,6 @@ ioasids_css_alloc(struct cgroup_subsys_state *parent_css)
 	return &cg->css;
 }
 
-/*
- * Nobody can read or write the files of a removed cgroup, or of one whose
- * parent disabled the controller, so its limits must not keep failing the
- * charges of the sets it still owns: from now on only its ancestors'
- * limits, which count its charges, apply to them.  Called at the rmdir
- * itself, so that the limits are gone once it returns.
- */
-static void ioasids_css_killed(struct cgroup_subsys_state *css)
-{
-	struct ioasids_cgroup *cg = css_ioasids(css);
-	int i;
-
-	for (i = 0; i < IOASIDS_NR_RES; i++)
-		xchg(&cg->res[i].counter.max, PAGE_COUNTER_MAX);
-}
-
 static void ioasids_css_free(struct cgroup_subsys_state *css)
 {
 	struct ioasids_cgroup *cg = css_ioasids(css);
@@ -284,7 +268,6 @@ int ioasids_cgroup_try_charge_ioasid(struct ioasids_cgroup *cg,
 	this_cpu_inc(cg->stat->nr_ioasids[kind]);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(ioasids_cgroup_try_charge_ioasid);
 
 /**
  * ioasids_cgroup_uncharge_ioasids() - Return the charges of IOASIDs
@@ -303,7 +286,6 @@ void ioasids_cgroup_uncharge_ioasids(struct ioasids_cgroup *cg,
 	this_cpu_sub(cg->stat->nr_ioasids[kind], nr);
 	page_counter_uncharge(&cg->res[IOASIDS_RES_IDS].counter, nr);
 }
-EXPORT_SYMBOL_GPL(ioasids_cgroup_uncharge_ioasids);
 
 /**
  * ioasids_cgroup_try_charge_pinned() - Charge memory pinned for DMA
@@ -504,7 +486,10 @@ static int ioasids_stat_show(struct seq_file *sf, void *v)
 	}
 	rcu_read_unlock();
 
-	/* The sums never go below zero, but a read may race a charge. */
+	/*
+	 * A CPU's counter goes below zero when another CPU charged what it
+	 * released, and a sum read during a charge or a release may too.
+	 */
 	for (i = 0; i < IOASID_SET_NR_KINDS; i++)
 		seq_printf(sf, "%s %lu\n", ioasids_kind_name[i], max(nr[i], 0L));
 	for (i = 0; i < IOASIDS_NR_PINNED_SOURCES; i++)
@@ -574,7 +559,6 @@ static struct cftype ioasids_files[] = {
 
 struct cgroup_subsys ioasids_cgrp_subsys = {
 	.css_alloc	= ioasids_css_alloc,
-	.css_killed	= ioasids_css_killed,
 	.css_free	= ioasids_css_free,
 	.legacy_cftypes	= ioasids_files,
 	.dfl_cftypes	= ioasids_files,

@@ -6,8 +6,8 @@
  * A set belongs, for its whole life, to the cgroup of the task that
  * created it: whoever holds a /dev/ioasid file, by inheritance or by
  * SCM_RIGHTS, allocates against the limits of the cgroup that opened it.
- * Once that cgroup is removed, its own limits no longer apply (nobody can
- * read or change them), and its sets are bounded by its ancestors'.
+ * Once that cgroup is removed, its last limits keep applying, beside its
+ * ancestors'.
  *
  * Reading ioasids.stat costs the same whatever other cgroups hold: the
  * controller counts by kind itself, and the read sums the reader's subtree
@@ -297,14 +297,14 @@ cleanup:
 }
 
 /*
- * Once the cgroup that owns a set is removed, nobody can read or change
- * its limit: the set is bounded by the parent's limit instead, which
- * counts its IOASIDs and its failures.
+ * Once the cgroup that owns a set is removed, its last limit keeps
+ * bounding the set, beside its parent's, which counts its IOASIDs: a
+ * tenant cannot escape a limit set for it by removing its cgroup.
  */
 static int test_owner_rmdir(const char *root)
 {
 	char *parent = NULL, *child = NULL, *sibling = NULL;
-	int ret = KSFT_FAIL, fd = -1, i;
+	int ret = KSFT_FAIL, fd = -1, fd_sibling = -1, i;
 
 	parent = test_cg_create(root, "ioasids_owner", true);
 	child = test_cg_create(parent, "child", false);
@@ -333,21 +333,31 @@ static int test_owner_rmdir(const char *root)
 		goto cleanup;
 	}
 
-	/* The parent's limit of 4 now bounds the set, not the child's 2 */
-	for (i = 0; i < 2; i++)
-		if (alloc_ok(fd, "ALLOC after the rmdir"))
-			goto cleanup;
-	if (check_value(parent, "ioasids.current", 4) ||
-	    check_stat(parent, 4, 0, 0, 0))
-		goto cleanup;
+	/* The removed child's limit of 2 still bounds the set */
 	if (expect_err(ioasid_alloc_one(fd), EBUSY,
-		       "ALLOC over the parent's max"))
+		       "ALLOC over the removed child's max"))
 		goto cleanup;
-	if (check_events(parent, "ioasids.events.local", 1, 0) ||
+	if (check_value(parent, "ioasids.current", 2) ||
+	    check_stat(parent, 2, 0, 0, 0) ||
+	    check_events(parent, "ioasids.events.local", 0, 0) ||
 	    check_events(parent, "ioasids.events", 2, 0))
 		goto cleanup;
 
+	/* The sibling has what is left of the parent's limit */
+	fd_sibling = ioasid_open();
+	if (fd_sibling < 0)
+		goto cleanup;
+	for (i = 0; i < 2; i++)
+		if (alloc_ok(fd_sibling, "ALLOC in the sibling"))
+			goto cleanup;
+	if (expect_err(ioasid_alloc_one(fd_sibling), EBUSY,
+		       "ALLOC over the parent's max"))
+		goto cleanup;
+	if (check_events(parent, "ioasids.events.local", 1, 0))
+		goto cleanup;
+
 	close_fd(&fd);
+	close_fd(&fd_sibling);
 	if (wait_value(parent, "ioasids.current", 0, 1000) ||
 	    check_stat(parent, 0, 0, 0, 0))
 		goto cleanup;
@@ -355,6 +365,7 @@ static int test_owner_rmdir(const char *root)
 
 cleanup:
 	close_fd(&fd);
+	close_fd(&fd_sibling);
 	cg_enter_current(root);
 	test_cg_remove(sibling);
 	test_cg_remove(child);

@@ -57,8 +57,8 @@ static const char *const sva_devs[NR_SVA_DEVS] = {
 
 /* The PASID space of PCIe, 2^20, without PASID 0 */
 #define PASID_CAPACITY		1048575
-/* The lowest ID of the sets of userspace, /dev/ioasid and VFIO: 2^16 */
-#define IOASID_USER_FIRST	65536
+/* The lowest ID of the sets of userspace, /dev/ioasid and VFIO: 2^10 */
+#define IOASID_USER_FIRST	1024
 /* How long to wait for an uncharge at the teardown of an address space */
 #define RELEASE_TIMEOUT_MS	5000
 /* How long a released charge must stay released */

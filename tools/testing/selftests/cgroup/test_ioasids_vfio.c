@@ -45,7 +45,7 @@
 #define PASID_MIN		1U
 #define PASID_MAX		((1U << 20) - 1)
 /* The lowest PASID VFIO hands to userspace */
-#define PASID_USER_FIRST	0x10000U	/* 2^16 */
+#define PASID_USER_FIRST	0x400U		/* 2^10 */
 
 #define TYPE1_QUOTA	"/sys/module/vfio_iommu_type1/parameters/pasid_quota"
 #define IOMMUFD_QUOTA	"/sys/module/iommufd/parameters/vfio_pasid_quota"
@@ -666,9 +666,9 @@ static int test_invalid(const char *root)
 		 * and drivers, whose devices may support no others.
 		 */
 		{ sz, VFIO_IOMMU_PASID_ALLOC, 1, 15, EINVAL,
-		  "ALLOC below 1 << 16" },
+		  "ALLOC below 1 << 10" },
 		{ sz, VFIO_IOMMU_PASID_ALLOC, 0, PASID_USER_FIRST - 1, EINVAL,
-		  "ALLOC below 1 << 16, up to it" },
+		  "ALLOC below 1 << 10, up to it" },
 		{ sz, VFIO_IOMMU_PASID_ALLOC, PASID_MAX + 1, UINT32_MAX,
 		  EINVAL, "ALLOC over 20 bits" },
 	};

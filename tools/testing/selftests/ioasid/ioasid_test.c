@@ -36,7 +36,7 @@
 
 /* The documented size of the IOASID space, and the first IOASID of a file */
 #define IOASID_SPACE 0x100000U	/* 2^20 */
-#define IOASID_USER_FIRST 0x10000U	/* 2^16 */
+#define IOASID_USER_FIRST 0x400U	/* 2^10 */
 
 /* A user with no capability, to drop to in a child */
 #define NOBODY 65534
