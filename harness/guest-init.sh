@@ -1,10 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# PID 1 of the test guest: mount what the tests need, run every test of
-# the 9p share "tests", collect the kernel log and kmemleak's report, and
-# power off.  KUnit suites are built in and have already run by the time
-# this starts.  Results go to the writable 9p share "results".
+# PID 1 of the test guest: mount what the tests need, check that the
+# kernel has the ioasids controller and enable it at the root with the
+# controllers a host has (guest-controllers.sh, the first test), run every
+# test of the 9p share "tests" (none when the controller is missing),
+# collect the kernel log and kmemleak's report, and power off.  KUnit
+# suites are built in and have already run by the time this starts.
+# Results go to the writable 9p share "results".
 
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
@@ -12,9 +15,9 @@ export PATH
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
-mount -t cgroup2 cgroup2 /sys/fs/cgroup
+# nsdelegate, as systemd mounts it on a host
+mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
 mount -t debugfs debugfs /sys/kernel/debug
 ln -sf /proc/self/fd /dev/fd
 mkdir -p /run/tests /run/results
@@ -22,8 +25,18 @@ mount -t 9p -o trans=virtio,version=9p2000.L,ro tests /run/tests
 mount -t 9p -o trans=virtio,version=9p2000.L results /run/results
 results=/run/results
 
-echo "guest: running the tests: $(ls /run/tests | tr '\n' ' ')" > /dev/console
-for t in /run/tests/*; do
+"$(dirname "$0")/guest-controllers.sh" > "$results/controllers.tap" 2>&1
+echo "$?" > "$results/controllers.rc"
+# Only now: the repository, this script's folder, may be under /tmp
+mount -t tmpfs tmpfs /tmp
+if [ "$(cat "$results/controllers.rc")" = 0 ]; then
+	tests=/run/tests/*
+	echo "guest: running the tests: $(ls /run/tests | tr '\n' ' ')" > /dev/console
+else
+	tests=
+	echo "guest: no ioasids controller: no test runs" > /dev/console
+fi
+for t in $tests; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
 	echo "guest: test $name" > /dev/console

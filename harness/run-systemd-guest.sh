@@ -45,7 +45,7 @@ for unit in getty-static.service getty@.service serial-getty@.service \
 done
 mkdir -p "$guest/root/usr/local/libexec/ioasids"
 install -m 0755 "$here/systemd-guest/run-tests" "$here/systemd-guest/demo" \
-	"$guest/root/usr/local/libexec/ioasids/"
+	"$here/guest-controllers.sh" "$guest/root/usr/local/libexec/ioasids/"
 echo ioasids-guest > "$guest/root/etc/hostname"
 : > "$guest/root/etc/fstab"
 rm -f "$guest/rootfs.img"

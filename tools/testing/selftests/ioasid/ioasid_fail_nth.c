@@ -481,14 +481,16 @@ static bool injected_error(const struct fail_path *path, int ret)
 
 /*
  * Fail each fault point of @path in turn; returns the number of fault
- * points it has.
+ * points it has.  A path none of whose fault points made the operation
+ * fail fails the test: it tested nothing (the operation does not reach
+ * the fault injection, or absorbs every failure).
  */
 static unsigned int sweep(struct __test_metadata *_metadata,
 			  struct ctx *self,
 			  const struct fail_path *path, const char *name)
 {
 	struct counters before, after;
-	unsigned int nr_replies = 0;
+	unsigned int nr_replies = 0, nr_errors = 0;
 	struct timespec t0, t1;
 	int ret, injected;
 
@@ -511,6 +513,7 @@ static unsigned int sweep(struct __test_metadata *_metadata,
 				       strerror(-ret));
 			path->done(_metadata, self, &before);
 		} else if (ret) {
+			nr_errors++;
 			EXPECT_TRUE(injected_error(path, ret))
 				TH_LOG("%s, fault point %u: %s", name,
 				       self->nth.nth, strerror(-ret));
@@ -537,13 +540,16 @@ static unsigned int sweep(struct __test_metadata *_metadata,
 			break;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ksft_print_msg("%s: %u fault points, swept in %.1f s\n", name,
-		       self->nth.nth - 1, t1.tv_sec - t0.tv_sec +
+	ksft_print_msg("%s: %u fault points, %u of them failed the operation, swept in %.1f s\n",
+		       name, self->nth.nth - 1, nr_errors,
+		       t1.tv_sec - t0.tv_sec +
 		       (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	if (nr_replies)
 		ksft_print_msg("%s: %u of them failed only the reply (EFAULT)\n",
 			       name, nr_replies);
 	fflush(stdout);
+	ASSERT_LT(0, nr_errors)
+		TH_LOG("%s: no fault point made the operation fail", name);
 	return self->nth.nth - 1;
 }
 
