@@ -81,8 +81,12 @@
 #define BENCH_MAX_MSECS		10000
 /* Iterations between two calls to cond_resched() */
 #define BENCH_BATCH		64
-/* The kind of the sets, for ioasids.stat: a program's, as /dev/ioasid's */
-#define BENCH_KIND		IOASID_SET_FILE
+/*
+ * The kind of the sets: SVA's, which allocate from the lowest ID as
+ * iommu_alloc_global_pasid() did from its IDA (userspace's start at
+ * IOASID_USER_FIRST)
+ */
+#define BENCH_KIND		IOASID_SET_SVA
 /* The misc controller's resource that the baseline charges */
 #define BENCH_MISC_RES		MISC_CG_RES_SEV
 /* The memory benchmark's number of live IOASIDs */
