@@ -37,7 +37,7 @@ else
 	echo "guest: no ioasids controller: no test runs" > /dev/console
 fi
 for t in $tests; do
-	[ -x "$t" ] || continue
+	[ -f "$t" ] && [ -x "$t" ] || continue
 	name=$(basename "$t")
 	echo "guest: test $name" > /dev/console
 	(cd "$(dirname "$t")" && timeout 900 "$t") > "$results/$name.tap" 2>&1

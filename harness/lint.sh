@@ -26,7 +26,7 @@ files=$(git ls-files 'drivers/*.[ch]' 'include/*.h' 'kernel/*.[ch]' \
 	'tools/testing/selftests/*.[ch]' 'tools/cgroup/*.[ch]')
 # (the benchmark is built only in make bench's kernel: not here)
 kernel_c=$(git ls-files 'drivers/*.c' 'kernel/*.c' ':!drivers/iommu/ioasid_bench.c')
-patches=$(sed -e '/^#/d' -e '/^$/d' patches/series)
+patches=$(sed -e '/^#/d' -e '/^$/d' patches/series patches/test-series)
 # Kernel files of the base tree that the patches change
 touched=$(for p in $patches; do sed -nE 's|^\+\+\+ b/(.*)|\1|p' "patches/$p"; done |
 	grep -E '^(drivers|include|kernel|init|mm|lib)/.*\.[ch]$' | sort -u)

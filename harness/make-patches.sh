@@ -6,6 +6,8 @@
 # files patches/new-files gives it, and its description, written out by
 # git format-patch with a cover letter (patches/cover-letter) and the
 # Signed-off-by of whoever runs it (git config user.name and user.email).
+# The test-only patches of patches/test-series follow it in OUT_DIR/test-only,
+# apart: a maintainer receives the series without them.
 # The host-side tools (tools/cgroup/ioasidctl) are not part of the kernel
 # series: they ship on their own.
 #
@@ -27,6 +29,7 @@ if [ -z "$name" ] || [ -z "$email" ]; then
 fi
 
 patches=$(sed -e '/^#/d' -e '/^$/d' patches/series)
+test_patches=$(sed -e '/^#/d' -e '/^$/d' patches/test-series)
 # patches/new-files as lines of "PATCH FILE..." (continuation lines joined)
 layout=$(sed -e '/^#/d' -e '/^$/d' patches/new-files |
 	awk '/^[^\t ]/ { if (l) print l; l = $0; next } { l = l " " $0 } END { if (l) print l }' |
@@ -39,7 +42,7 @@ files_of() {
 	dirs=$(awk -v p="$1" '$1 == p { $1 = ""; print }' <<< "$layout")
 	[ -z "$dirs" ] || git ls-files -- $dirs
 }
-assigned=$(for p in $patches; do files_of "$p"; done | sort)
+assigned=$(for p in $patches $test_patches; do files_of "$p"; done | sort)
 added=$(git ls-files Documentation drivers include init kernel lib mm tools |
 	grep -v '^tools/cgroup/ioasidctl/' | sort)
 if [ -n "$(comm -3 <(echo "$added") <(echo "$assigned"))" ] ||
@@ -57,7 +60,7 @@ export GIT_AUTHOR_NAME=$name GIT_AUTHOR_EMAIL=$email
 export GIT_COMMITTER_NAME=$name GIT_COMMITTER_EMAIL=$email
 
 # The base: the base tree's versions of the files the patches change
-for p in $patches; do
+for p in $patches $test_patches; do
 	sed -nE 's|^\+\+\+ b/||p' "patches/$p"
 done | sort -u | while read -r f; do
 	[ -e "$base/$f" ] || continue
@@ -68,7 +71,7 @@ version=$(make -s -C "$base" kernelversion 2>/dev/null || echo 6.12)
 git -C "$work" add -A
 git -C "$work" commit -q -m "Linux $version (base: the files the series changes)"
 
-for p in $patches; do
+for p in $patches $test_patches; do
 	git -C "$work" apply --whitespace=nowarn "$repo/patches/$p"
 	for f in $(files_of "$p"); do
 		mkdir -p "$work/$(dirname "$f")"
@@ -82,8 +85,11 @@ done
 
 rm -rf "$out"
 mkdir -p "$out"
+nr_test=$(wc -w <<< "$test_patches")
 git -C "$work" format-patch -q --signoff --cover-letter -o "$out" \
-	--subject-prefix="PATCH" HEAD~"$(wc -w <<< "$patches")"
+	--subject-prefix="PATCH" HEAD~"$(( $(wc -w <<< "$patches") + nr_test ))..HEAD~$nr_test"
+git -C "$work" format-patch -q --signoff -o "$out/test-only" \
+	--subject-prefix="PATCH test-only" HEAD~"$nr_test"
 cover=$(ls "$out"/0000-*.patch)
 subject=$(head -n 1 patches/cover-letter)
 python3 - "$cover" "$subject" patches/cover-letter "$version" <<'PY'
@@ -96,4 +102,5 @@ text = text.replace("*** SUBJECT HERE ***", subject)
 text = text.replace("*** BLURB HERE ***", body)
 open(cover, "w").write(text)
 PY
-echo "  SERIES  $out: $(ls "$out" | wc -l) files, signed off by $name <$email>"
+echo "  SERIES  $out: $(ls "$out"/*.patch | wc -l) files, signed off by $name <$email>"
+echo "  TESTS   $out/test-only: $nr_test test-only patches, not part of the series"

@@ -4,7 +4,9 @@
 # What a maintainer checks of a series before taking it: every patch
 # passes checkpatch.pl --strict, and the kernel builds after each patch
 # (bisectability), with the test kernel's configuration (options that a
-# patch has not introduced yet are left out until it does).
+# patch has not introduced yet are left out until it does).  The
+# test-only patches in SERIES_DIR/test-only are checked the same way on top
+# of the series, with TEST_FRAGMENT (the benchmark's options) added.
 #
 #   patches-check.sh SERIES_DIR BASE_DIR WORK_DIR FRAGMENT...
 #
@@ -19,15 +21,18 @@ src=$work/src
 obj=$work/obj
 failed=0
 
+# The series, then its test-only tail
+patches=$(ls "$series"/0*.patch "$series"/test-only/0*.patch | grep -v '/0000-cover-letter.patch$')
+test_fragment=${TEST_FRAGMENT:-}
+
 echo "  CHECK   checkpatch.pl --strict on $series"
-for p in "$series"/0*.patch; do
-	case "$p" in */0000-cover-letter.patch) continue ;; esac
+for p in $patches; do
 	if ! out=$(perl "$base/scripts/checkpatch.pl" --strict -q --terse \
 			--no-tree "$p" 2>&1 | grep -v '^total:'); then
 		:
 	fi
 	if [ -n "$out" ]; then
-		echo "FAIL: checkpatch $(basename "$p"):"
+		echo "FAIL: checkpatch ${p#"$series"/}:"
 		echo "$out"
 		failed=1
 	fi
@@ -41,13 +46,14 @@ mkdir -p "$work" "$obj"
 cp -al "$base" "$src"
 exec 9> "${KBUILD_LOCK:-/var/lock/ioasids-kbuild.lock}"
 flock 9
-for p in "$series"/0*.patch; do
-	case "$p" in */0000-cover-letter.patch) continue ;; esac
-	name=$(basename "$p")
+for p in $patches; do
+	name=${p#"$series"/}
+	fragments=("$@")
+	case "$name" in test-only/*) fragments+=($test_fragment) ;; esac
 	patch -d "$src" -p1 -s --no-backup-if-mismatch < "$p"
 	make -s -C "$src" O="$obj" ARCH=x86_64 tinyconfig >/dev/null
 	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \
-		"$@" >/dev/null 2>&1
+		"${fragments[@]}" >/dev/null 2>&1
 	make -s -C "$src" O="$obj" ARCH=x86_64 olddefconfig >/dev/null
 	start=$(date +%s)
 	if eval make -s -C "$src" O="$obj" $KBUILD_ARGS -j"$(nproc)" \
@@ -60,6 +66,6 @@ for p in "$series"/0*.patch; do
 	fi
 done
 if [ "$failed" = 0 ]; then
-	echo "patches-check: every patch passes checkpatch --strict and builds"
+	echo "patches-check: every patch, the test-only ones too, passes checkpatch --strict and builds"
 fi
 exit $failed

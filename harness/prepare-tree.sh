@@ -6,10 +6,11 @@
 #   prepare-tree.sh BASE_TARBALL BUILD_DIR
 #
 # BUILD_DIR/base is the pristine base tree, unpacked once.  BUILD_DIR/src is
-# the tree the kernel is built from: the base, plus patches/series applied,
-# plus every file the project adds at its kernel path.  Only files whose
-# content changes are rewritten in src, so an unchanged file keeps its
-# timestamp and kbuild rebuilds only what really changed.  src starts as
+# the tree the kernel is built from: the base, plus patches/series and
+# patches/test-series applied, plus every file the project adds at its
+# kernel path.  Only files whose content changes are rewritten in src, so
+# an unchanged file keeps its timestamp and kbuild rebuilds only what
+# really changed.  src starts as
 # hard links to base: a file is replaced, never written in place, so base
 # stays pristine.
 set -euo pipefail
@@ -49,8 +50,7 @@ echo "  BASE    Linux $version (Debian linux-source-6.12 $(dpkg-query -W -f='${V
 rm -rf "$stage"
 mkdir -p "$stage"
 : > "$stage/.files"
-series=$repo/patches/series
-if [ -f "$series" ]; then
+for series in "$repo/patches/series" "$repo/patches/test-series"; do
 	while read -r patch _; do
 		case "$patch" in ''|'#'*) continue ;; esac
 		grep -E '^\+\+\+ ' "$repo/patches/$patch" | sed -E 's|^\+\+\+ [^/]*/||; s|\t.*||' |
@@ -68,7 +68,7 @@ if [ -f "$series" ]; then
 		fi
 		echo "  PATCH   $patch"
 	done < "$series"
-fi
+done
 for d in $overlay_dirs; do
 	[ -d "$repo/$d" ] || continue
 	(cd "$repo" && find "$d" -type f) | while read -r f; do

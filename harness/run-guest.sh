@@ -13,6 +13,12 @@
 # "tests" (the repository may live under /tmp, which the guest hides under
 # a tmpfs).  IOMMU_OPTIONS are added to -device intel-iommu; CMDLINE to the
 # kernel's command line.
+#
+# GUEST_ICOUNT=1 boots with QEMU's -icount shift=0,align=off,sleep=off:
+# the guest's clocks count executed instructions (one nanosecond each)
+# instead of following the host's, so that a timing in the guest is an
+# instruction count, the same from run to run.  The vCPUs then take turns
+# on one host thread: no figure of parallel speed-up means anything there.
 set -euo pipefail
 
 kernel=$1
@@ -23,6 +29,10 @@ extra=${5:-}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 timeout=${GUEST_TIMEOUT:-1200}
 memory=${GUEST_MEMORY:-1G}
+icount=()
+if [ "${GUEST_ICOUNT:-0}" = 1 ]; then
+	icount=(-icount shift=0,align=off,sleep=off)
+fi
 
 rm -rf "$guest/results"
 mkdir -p "$guest/results"
@@ -38,11 +48,11 @@ cmdline+=" init=$repo/harness/guest-init.sh"
 # Unknown parameters reach init in its environment.
 cmdline+=" $extra"
 
-echo "  QEMU    $(basename "$guest"): $memory, intel-iommu,$iommu, 2 edu, $extra; timeout ${timeout}s"
+echo "  QEMU    $(basename "$guest"): $memory, intel-iommu,$iommu, 2 edu, ${icount[*]:+${icount[*]}, }$extra; timeout ${timeout}s"
 start=$(date +%s)
 status=0
 timeout --foreground -k 10 "$timeout" \
-	qemu-system-x86_64 -accel tcg -M q35 -cpu max -smp 2 -m "$memory" \
+	qemu-system-x86_64 -accel tcg "${icount[@]}" -M q35 -cpu max -smp 2 -m "$memory" \
 	-device "intel-iommu,$iommu" \
 	-device edu -device edu \
 	-kernel "$kernel" -append "$cmdline" \

@@ -17,8 +17,8 @@
  * charge [REPS [LOOPS]]
  *	ioasids_cgroup_try_charge_ioasid() + ioasids_cgroup_uncharge_ioasids()
  *	at the writer's cgroup, against misc_cg_try_charge() +
- *	misc_cg_uncharge() of one AMD SEV ASID, the misc controller's
- *	resource, at the same cgroup.
+ *	misc_cg_uncharge() of one unit of MISC_CG_RES_IOASID_BENCH, a misc
+ *	resource of the benchmark's own, at the same cgroup.
  * fill [REPS [LOOPS]]
  *	The slab memory of 100,000 live IOASIDs; the cost of an allocation
  *	with 1, 1,000, 100,000 and every ID of the space live, against the
@@ -88,7 +88,7 @@
  */
 #define BENCH_KIND		IOASID_SET_SVA
 /* The misc controller's resource that the baseline charges */
-#define BENCH_MISC_RES		MISC_CG_RES_SEV
+#define BENCH_MISC_RES		MISC_CG_RES_IOASID_BENCH
 /* The memory benchmark's number of live IOASIDs */
 #define BENCH_MEM_IDS		100000
 #define BENCH_NR_WORKERS	2
@@ -296,7 +296,7 @@ static int bench_alloc(unsigned int reps, unsigned int loops)
 	if (ret)
 		return ret;
 
-	pr_info("alloc depth=%d reps=%u loops=%u ioasid_ps=%llu ida_ps=%llu ratio_milli=%llu target_milli=1500\n",
+	pr_info("alloc depth=%d reps=%u loops=%u ioasid_ps=%llu ida_ps=%llu ratio_milli=%llu target_milli=1200\n",
 		bench_depth(ioasids_cgrp_id), reps, loops, ab.a_ps, ab.b_ps,
 		ab.ratio_milli);
 	return 0;
@@ -366,19 +366,7 @@ static int bench_charge(unsigned int reps, unsigned int loops)
 	}
 	c.misc = get_current_misc_cg();
 
-	/*
-	 * Without SEV hardware, KVM leaves the SEV ASIDs a capacity of 0, at
-	 * which misc fails every charge: give them one as large as the
-	 * IOASID space.
-	 */
-	ret = misc_cg_try_charge(BENCH_MISC_RES, c.misc, 1);
-	if (ret == -EINVAL)
-		ret = misc_cg_set_capacity(BENCH_MISC_RES, IOASID_SPACE);
-	else if (!ret)
-		misc_cg_uncharge(BENCH_MISC_RES, c.misc, 1);
-
-	if (!ret)
-		ret = bench_run_ab(&ab);
+	ret = bench_run_ab(&ab);
 	put_misc_cg(c.misc);
 	ioasids_cgroup_put(c.ioasids);
 	if (ret)
@@ -955,6 +943,7 @@ static int __init ioasid_bench_init(void)
 	struct dentry *dir = debugfs_create_dir("ioasid_bench", NULL);
 
 	debugfs_create_file("run", 0200, dir, NULL, &bench_run_fops);
-	return 0;
+	/* The misc controller charges no resource of capacity 0 */
+	return misc_cg_set_capacity(BENCH_MISC_RES, IOASID_SPACE);
 }
 late_initcall(ioasid_bench_init);

@@ -473,10 +473,6 @@ static int test_stat_cost(const char *root)
 		       crowded * 1e6 / STAT_READS, FOREIGN_SETS);
 	ksft_print_msg("ioasids.stat with %d foreign sets: %.3fx\n",
 		       FOREIGN_SETS, ratio);
-	/* For make bench's report */
-	ksft_print_msg("bench stat_alone_ns=%.0f stat_crowded_ns=%.0f %s=%d reads=%d batches=%d\n",
-		       alone * 1e9 / STAT_READS, crowded * 1e9 / STAT_READS,
-		       "foreign_sets", FOREIGN_SETS, STAT_READS, STAT_BATCHES);
 	if (ratio > STAT_MAX_RATIO)
 		goto cleanup;
 	if (check_stat(reader, 1, 0, 0, 0))

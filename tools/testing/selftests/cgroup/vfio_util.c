@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Helpers of the tests and benchmarks that pin memory for DMA through VFIO,
+ * Helpers of the tests that pin memory for DMA through VFIO,
  * for QEMU's edu device: see vfio_util.h.
  */
 #define _GNU_SOURCE

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers of the tests and benchmarks that pin memory for DMA through VFIO:
+ * Helpers of the tests that pin memory for DMA through VFIO:
  * they bind QEMU's edu device to vfio-pci, and map memory for it through
  * the VFIO container of its IOMMU group (type1) or through its VFIO device
  * file bound to iommufd.  Only one of the two can hold the device at a
