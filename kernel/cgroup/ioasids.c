@@ -42,6 +42,8 @@
 #include <linux/kernel.h>
 #include <linux/page_counter.h>
 #include <linux/percpu.h>
+#include <linux/ratelimit.h>
+#include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -78,6 +80,8 @@ struct ioasids_resource {
  * @stat: what is charged to this very cgroup, by kind and source, per CPU
  * @events_file: ioasids.events, for notifications
  * @events_local_file: ioasids.events.local, for notifications
+ * @pin_refused_log: ratelimits the messages of pins over this cgroup's
+ *	ioasids.pinned.max
  */
 struct ioasids_cgroup {
 	struct cgroup_subsys_state css;
@@ -85,6 +89,7 @@ struct ioasids_cgroup {
 	struct ioasids_stat __percpu *stat;
 	struct cgroup_file events_file;
 	struct cgroup_file events_local_file;
+	struct ratelimit_state pin_refused_log;
 };
 
 /**
@@ -155,6 +160,8 @@ ioasids_css_alloc(struct cgroup_subsys_state *parent_css)
 		page_counter_init(&cg->res[i].counter,
 				  parent ? &parent->res[i].counter : NULL,
 				  false);
+	ratelimit_state_init(&cg->pin_refused_log, DEFAULT_RATELIMIT_INTERVAL,
+			     DEFAULT_RATELIMIT_BURST);
 	return &cg->css;
 }
 
@@ -235,6 +242,31 @@ static int ioasids_charge_failed(struct page_counter *fail,
 	return -EBUSY;
 }
 
+/*
+ * A pin of @npages failed at @fail's ioasids.pinned.max: count it, and
+ * refuse it as a pin over RLIMIT_MEMLOCK is refused, with -ENOMEM and a
+ * message, here naming the cgroup whose limit the pin hit.  The messages
+ * are ratelimited per cgroup, so that a tenant that keeps hitting its
+ * limit hides no other cgroup's.
+ */
+static int ioasids_pin_refused(struct page_counter *fail,
+			       unsigned long npages)
+{
+	struct ioasids_cgroup *over =
+		container_of(fail, struct ioasids_cgroup,
+			     res[IOASIDS_RES_PINNED].counter);
+
+	ioasids_event(over, IOASIDS_RES_PINNED);
+	if (__ratelimit(&over->pin_refused_log)) {
+		pr_warn("ioasids: %s[%d]: a pin of %lu bytes for DMA exceeds ioasids.pinned.max of ",
+			current->comm, task_pid_nr(current),
+			npages << PAGE_SHIFT);
+		pr_cont_cgroup_path(over->css.cgroup);
+		pr_cont("\n");
+	}
+	return -ENOMEM;
+}
+
 /**
  * ioasids_cgroup_set_capacity() - Set the size of the IOASID space
  * @capacity: the number of IOASIDs the allocator can hand out
@@ -294,8 +326,9 @@ void ioasids_cgroup_uncharge_ioasids(struct ioasids_cgroup *cg,
  * @npages: how many pages are pinned
  *
  * Context: any context.
- * Return: 0, or -EBUSY if the charge would take @cg or one of its
- * ancestors over its ioasids.pinned.max; then nothing is charged.
+ * Return: 0, or -ENOMEM if the charge would take @cg or one of its
+ * ancestors over its ioasids.pinned.max, the errno of a pin over
+ * RLIMIT_MEMLOCK; then nothing is charged.
  */
 int ioasids_cgroup_try_charge_pinned(struct ioasids_cgroup *cg,
 				     enum ioasids_pinned_source source,
@@ -307,7 +340,7 @@ int ioasids_cgroup_try_charge_pinned(struct ioasids_cgroup *cg,
 		return 0;
 	if (!page_counter_try_charge(&cg->res[IOASIDS_RES_PINNED].counter,
 				     npages, &fail))
-		return ioasids_charge_failed(fail, IOASIDS_RES_PINNED);
+		return ioasids_pin_refused(fail, npages);
 	this_cpu_add(cg->stat->nr_pinned[source], npages);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/limits.h>
 #include <stdio.h>
@@ -143,6 +144,38 @@ static int check_pinner_stat(const struct pinner *p, const char *cgroup,
 }
 
 /* "@ioctl@suffix", for a message */
+/* /dev/kmsg, at its end: what the kernel logs from now on, or -1 */
+static int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0 && lseek(fd, 0, SEEK_END) < 0)
+		close_fd(&fd);
+	return fd;
+}
+
+/*
+ * Whether the kernel logged, since kmsg_open() gave @fd, a message that
+ * holds @text followed, later in the same message, by @then.
+ */
+static bool kmsg_logged(int fd, const char *text, const char *then)
+{
+	char rec[2048], *at;
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten before it was read */
+		if (n <= 0)
+			return false;
+		rec[n] = '\0';
+		at = strstr(rec, text);
+		if (at && strstr(at + strlen(text), then))
+			return true;
+	}
+}
+
 static const char *what(const char *ioctl, const char *suffix)
 {
 	static char buf[128];
@@ -344,16 +377,17 @@ static int test_type1_charge(const char *root)
 }
 
 /*
- * Over ioasids.pinned.max, a mapping fails with EBUSY, even with
- * CAP_IPC_LOCK, and leaves nothing mapped nor charged; a mapping that fits
- * passes, up to the limit exactly.
+ * Over ioasids.pinned.max, a mapping fails with ENOMEM, the errno of a
+ * mapping over RLIMIT_MEMLOCK, even with CAP_IPC_LOCK, logs a message that
+ * names the cgroup, and leaves nothing mapped nor charged; a mapping that
+ * fits passes, up to the limit exactly.
  */
 static int test_limit(const char *root, enum pin_kind kind)
 {
 	/* VFIO unmaps nothing where iommufd finds no area */
 	const long long failed_unmap = kind == PIN_TYPE1 ? 0 : -ENOENT;
 	const size_t len = MB(4);
-	int ret = KSFT_FAIL;
+	int ret = KSFT_FAIL, kmsg = -1;
 	struct pinner p;
 	char *buf = NULL;
 	char *cg;
@@ -376,9 +410,19 @@ static int test_limit(const char *root, enum pin_kind kind)
 	if (pinner_open(&p))
 		goto cleanup;
 
-	if (expect_err(pinner_map(&p, TEST_IOVA, buf, len), EBUSY,
+	kmsg = kmsg_open();
+	if (kmsg < 0) {
+		ksft_perror("/dev/kmsg");
+		goto cleanup;
+	}
+	if (expect_err(pinner_map(&p, TEST_IOVA, buf, len), ENOMEM,
 		       what(p.map, " of 4M over 2M")))
 		goto cleanup;
+	if (!kmsg_logged(kmsg, "exceeds ioasids.pinned.max of ",
+			 "/ioasids_pinned_test")) {
+		ksft_print_msg("no kernel message names the cgroup whose ioasids.pinned.max refused the pin\n");
+		goto cleanup;
+	}
 	if (check_value(cg, "ioasids.pinned.current", 0))
 		goto cleanup;
 	if (check_pinned_stat(cg, 0, 0))
@@ -409,7 +453,7 @@ static int test_limit(const char *root, enum pin_kind kind)
 	if (check_value(cg, "ioasids.pinned.current", MB(2)))
 		goto cleanup;
 	if (expect_err(pinner_map(&p, TEST_IOVA + MB(2), buf + MB(2),
-				  page_size), EBUSY,
+				  page_size), ENOMEM,
 		       what(p.map, " of a page over the limit")))
 		goto cleanup;
 	if (check_value(cg, "ioasids.pinned.current", MB(2)))
@@ -428,6 +472,7 @@ static int test_limit(const char *root, enum pin_kind kind)
 	ret = KSFT_PASS;
 
 cleanup:
+	close_fd(&kmsg);
 	pinner_close(&p);
 	buf_free(buf, len);
 	test_cg_leave(root, cg);
@@ -467,7 +512,7 @@ static int test_type1_limit_nested(const char *root)
 	if (type1_open(&t))
 		goto cleanup;
 
-	if (expect_err(type1_map(t.container, TEST_IOVA, buf, len), EBUSY,
+	if (expect_err(type1_map(t.container, TEST_IOVA, buf, len), ENOMEM,
 		       "VFIO_IOMMU_MAP_DMA of 4M over the parent's 2M"))
 		goto cleanup;
 	if (check_value(child, "ioasids.pinned.current", 0))
@@ -497,7 +542,7 @@ static int test_type1_limit_nested(const char *root)
 	if (cg_write(child, "ioasids.pinned.max", "1M"))
 		goto cleanup;
 	if (expect_err(type1_map(t.container, TEST_IOVA + MB(2), buf + MB(2),
-				 page_size), EBUSY,
+				 page_size), ENOMEM,
 		       "VFIO_IOMMU_MAP_DMA over the child's limit"))
 		goto cleanup;
 	if (check_value(child, "ioasids.pinned.current", MB(2)))
