@@ -18,9 +18,11 @@
 #include <linux/limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../kselftest.h"
@@ -821,6 +823,131 @@ cleanup:
 	return ret;
 }
 
+/*
+ * In cgroup @cg, a new process (a child) takes the mapping at TEST_IOVA
+ * over with VFIO_DMA_MAP_FLAG_VADDR, as a VMM's new process does after a
+ * live update.  Returns 0 or -errno of the map.
+ */
+static int take_over_vaddr(int container, const char *cg, void *buf,
+			   size_t len)
+{
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = VFIO_DMA_MAP_FLAG_VADDR,
+		.vaddr = (unsigned long)buf,
+		.iova = TEST_IOVA,
+		.size = len,
+	};
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		if (cg_enter_current(cg))
+			_exit(255);
+		_exit(ioctl(container, VFIO_IOMMU_MAP_DMA, &map) ? errno : 0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) == 255)
+		return -ECHILD;
+	return -WEXITSTATUS(status);
+}
+
+/*
+ * VFIO_DMA_MAP_FLAG_VADDR from a process in another cgroup moves the
+ * charge of the pins, with the mm's locked_vm, to that cgroup, against
+ * its limits: over them it fails with ENOMEM and changes nothing.
+ */
+static int test_type1_vaddr_owner(const char *root)
+{
+	struct type1 t = { .container = -1, .group = -1 };
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap),
+		.flags = VFIO_DMA_UNMAP_FLAG_VADDR,
+		.iova = TEST_IOVA,
+		.size = MB(2),
+	};
+	char *cg_a = NULL, *cg_b = NULL;
+	int ret = KSFT_FAIL;
+	char *buf = NULL;
+
+	cg_a = test_cg_create(root, "ioasids_pinned_a", false);
+	cg_b = test_cg_create(root, "ioasids_pinned_b", false);
+	if (!cg_a || !cg_b)
+		goto cleanup;
+	if (cg_enter_current(cg_a))
+		goto cleanup;
+	buf = buf_alloc(MB(2));
+	if (!buf)
+		goto cleanup;
+	if (type1_open(&t))
+		goto cleanup;
+	if (ioctl(t.container, VFIO_CHECK_EXTENSION, VFIO_UPDATE_VADDR) != 1) {
+		ksft_print_msg("no VFIO_UPDATE_VADDR\n");
+		ret = KSFT_SKIP;
+		goto cleanup;
+	}
+
+	if (expect_ok(type1_map(t.container, TEST_IOVA, buf, MB(2)),
+		      "VFIO_IOMMU_MAP_DMA in A"))
+		goto cleanup;
+	if (expect_ok(ioctl(t.container, VFIO_IOMMU_UNMAP_DMA, &unmap) ?
+		      -errno : 0, "VFIO_IOMMU_UNMAP_DMA of the vaddr"))
+		goto cleanup;
+	if (check_value(cg_a, "ioasids.pinned.current", MB(2)))
+		goto cleanup;
+
+	/* Over B's limit, the new owner is refused; A keeps the charge. */
+	if (cg_write(cg_b, "ioasids.pinned.max", "1M"))
+		goto cleanup;
+	if (expect_err(take_over_vaddr(t.container, cg_b, buf, MB(2)), ENOMEM,
+		       "VFIO_DMA_MAP_FLAG_VADDR over B's limit"))
+		goto cleanup;
+	if (check_value(cg_a, "ioasids.pinned.current", MB(2)))
+		goto cleanup;
+	if (check_value(cg_b, "ioasids.pinned.current", 0))
+		goto cleanup;
+	if (check_events(cg_b, "ioasids.events.local", 0, 1))
+		goto cleanup;
+
+	/* Within it, the charge moves to B. */
+	if (cg_write(cg_b, "ioasids.pinned.max", "max"))
+		goto cleanup;
+	if (expect_ok(take_over_vaddr(t.container, cg_b, buf, MB(2)),
+		      "VFIO_DMA_MAP_FLAG_VADDR from B"))
+		goto cleanup;
+	if (check_value(cg_a, "ioasids.pinned.current", 0))
+		goto cleanup;
+	if (check_pinned_stat(cg_a, 0, 0))
+		goto cleanup;
+	if (check_value(cg_b, "ioasids.pinned.current", MB(2)))
+		goto cleanup;
+	if (check_pinned_stat(cg_b, MB(2), 0))
+		goto cleanup;
+
+	/* Unmapped by the first owner, it uncharges B. */
+	if (expect_unmapped(type1_unmap(t.container, TEST_IOVA, MB(2)), MB(2),
+			    "VFIO_IOMMU_UNMAP_DMA"))
+		goto cleanup;
+	if (check_value(cg_b, "ioasids.pinned.current", 0))
+		goto cleanup;
+	if (check_value(cg_a, "ioasids.pinned.current", 0))
+		goto cleanup;
+
+	ret = KSFT_PASS;
+
+cleanup:
+	cg_enter_current(root);
+	type1_close(&t);
+	buf_free(buf, MB(2));
+	test_cg_remove(cg_b);
+	test_cg_remove(cg_a);
+	return ret;
+}
+
 static int test_iommufd_charge(const char *root)
 {
 	return test_charge(root, PIN_IOMMUFD);
@@ -845,6 +972,7 @@ static const struct ioasids_test tests[] = {
 	IOASIDS_TEST(test_type1_close),
 	IOASIDS_TEST(test_type1_kill),
 	IOASIDS_TEST(test_type1_migrate),
+	IOASIDS_TEST(test_type1_vaddr_owner),
 	IOASIDS_TEST(test_iommufd_charge),
 	IOASIDS_TEST(test_iommufd_limit),
 	IOASIDS_TEST(test_iommufd_close),
