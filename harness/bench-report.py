@@ -111,9 +111,7 @@ charge = {d: item('charge%d' % d, 'charge + uncharge of one IOASID at depth '
 sva_same = item('sva_same', 'SVA bind + unbind on the mock device, same mm '
                 '(the PASID stays), on vs off', 1.02, 'lower')
 sva_new = item('sva_new', 'SVA first bind + unbind of a new process (PASID '
-               'allocated and charged): the bind without the controller plus '
-               'the charge of item 2 at depth 1, over the bind without it',
-               1.02, 'lower')
+               'allocated and charged), on vs off', 1.02, 'lower')
 pinned = {}
 for backend, name in (('type1', 'VFIO type1 `MAP_DMA` + `UNMAP_DMA`'),
                       ('iommufd', 'iommufd `IOAS_MAP` + `IOAS_UNMAP`')):
@@ -168,12 +166,8 @@ for run in RUNS:
     if s_on and s_off:
         n = int(s_on['count'])
         sva_same.values[run] = int(s_on['same_mm_ns']) / int(s_off['same_mm_ns'])
-        # The measured ratio of the first binds moves between boots by
-        # more than the charge costs (see the findings): the ratio is
-        # derived from the charge's count instead, which is exact.
-        c1 = charge[1].detail.get(run)
-        if c1:
-            sva_new.values[run] = 1 + c1[0] / int(s_off['first_bind_ns'])
+        sva_new.values[run] = (int(s_on['first_bind_ns']) /
+                               int(s_off['first_bind_ns']))
         sva_same.detail[run] = (int(s_on['same_mm_ns']) / n,
                                 int(s_off['same_mm_ns']) / n)
         sva_new.detail[run] = (int(s_on['first_bind_ns']),
@@ -298,16 +292,17 @@ findings.append(
     'PASID\'s charge, %.0f instructions (item 2), and a reference on the '
     'cgroup, while the bind allocates an SVA domain, the mm\'s data and '
     'its set of IDs, whose cost likely depends on the state in which each '
-    'boot leaves the slab allocator.  The '
-    'table shows the ratio derived from the exact counts instead: the '
-    'bind without the controller plus the charge, over the bind without '
-    'it.  The binds of an mm that has its PASID, which the controller does '
-    'not touch, measure within 1%%: %s.'
+    'boot leaves the slab allocator.  Derived from the exact counts '
+    'instead, the bind without the controller plus the charge, over the '
+    'bind without '
+    'it: %s.  The binds of an mm that has its PASID, which the controller '
+    'does not touch, measure within 1%%: %s.'
     % (' and '.join('%d' % d[1] for d in fb),
        ' and '.join('%d' % d[0] for d in fb),
        ' and '.join('%.3fx' % (d[0] / d[1]) for d in fb), c1_on,
+       ' and '.join('%.3fx' % (1 + c1_on / d[1]) for d in fb),
        ' and '.join('%.3fx' % sva_same.values[r] for r in RUNS)))
-for it in (sva_same, sva_new, stat):
+for it in (sva_same, stat):
     if it.met() is False:
         findings.append('%s misses its target: %s.' % (it.what, fmt(it, it.values[1])))
 missed_pins = [it for it in pinned.values() if it.met() is False]

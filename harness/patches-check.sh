@@ -22,7 +22,10 @@ obj=$work/obj
 failed=0
 
 # The series, then its test-only tail
-patches=$(ls "$series"/0*.patch "$series"/test-only/0*.patch | grep -v '/0000-cover-letter.patch$')
+patches=$(ls "$series"/0*.patch | grep -v '/0000-cover-letter.patch$')
+if [ -d "$series/test-only" ]; then
+	patches+=$'\n'$(ls "$series"/test-only/0*.patch)
+fi
 test_fragment=${TEST_FRAGMENT:-}
 
 echo "  CHECK   checkpatch.pl --strict on $series"
@@ -49,7 +52,7 @@ flock 9
 for p in $patches; do
 	name=${p#"$series"/}
 	fragments=("$@")
-	case "$name" in test-only/*) fragments+=($test_fragment) ;; esac
+	case "$name" in test-only/*) [ -z "$test_fragment" ] || fragments+=("$test_fragment") ;; esac
 	patch -d "$src" -p1 -s --no-backup-if-mismatch < "$p"
 	make -s -C "$src" O="$obj" ARCH=x86_64 tinyconfig >/dev/null
 	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \

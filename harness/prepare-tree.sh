@@ -51,6 +51,7 @@ rm -rf "$stage"
 mkdir -p "$stage"
 : > "$stage/.files"
 for series in "$repo/patches/series" "$repo/patches/test-series"; do
+	[ -f "$series" ] || continue
 	while read -r patch _; do
 		case "$patch" in ''|'#'*) continue ;; esac
 		grep -E '^\+\+\+ ' "$repo/patches/$patch" | sed -E 's|^\+\+\+ [^/]*/||; s|\t.*||' |

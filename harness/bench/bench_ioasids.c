@@ -2,7 +2,7 @@
 /*
  * The user-space side of make bench: the paths users run, timed in a guest
  * booted once with the ioasids controller and once with
- * cgroup_disable=ioasids (harness/bench-user runs it in both).  Test-only:
+ * cgroup_disable=ioasids (the scripts beside it run it in both).  Test-only:
  * it is not part of the patch series.
  *
  *	bench_ioasids pinned type1|iommufd SIZE_KIB COUNT REPS

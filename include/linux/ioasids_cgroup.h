@@ -45,6 +45,10 @@ int ioasids_cgroup_try_charge_pinned(struct ioasids_cgroup *cg,
 void ioasids_cgroup_uncharge_pinned(struct ioasids_cgroup *cg,
 				    enum ioasids_pinned_source source,
 				    unsigned long npages);
+int ioasids_cgroup_move_pinned(struct ioasids_cgroup *from,
+			       struct ioasids_cgroup *to,
+			       enum ioasids_pinned_source source,
+			       unsigned long npages);
 
 #else /* CONFIG_CGROUP_IOASIDS */
 
@@ -84,6 +88,14 @@ static inline void
 ioasids_cgroup_uncharge_pinned(struct ioasids_cgroup *cg,
 			       enum ioasids_pinned_source source,
 			       unsigned long npages) {}
+
+static inline int ioasids_cgroup_move_pinned(struct ioasids_cgroup *from,
+					     struct ioasids_cgroup *to,
+					     enum ioasids_pinned_source source,
+					     unsigned long npages)
+{
+	return 0;
+}
 
 #endif /* CONFIG_CGROUP_IOASIDS */
 

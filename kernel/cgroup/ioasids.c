@@ -42,8 +42,6 @@
 #include <linux/kernel.h>
 #include <linux/page_counter.h>
 #include <linux/percpu.h>
-#include <linux/ratelimit.h>
-#include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -80,8 +78,6 @@ struct ioasids_resource {
  * @stat: what is charged to this very cgroup, by kind and source, per CPU
  * @events_file: ioasids.events, for notifications
  * @events_local_file: ioasids.events.local, for notifications
- * @pin_refused_log: ratelimits the messages of pins over this cgroup's
- *	ioasids.pinned.max
  */
 struct ioasids_cgroup {
 	struct cgroup_subsys_state css;
@@ -89,7 +85,6 @@ struct ioasids_cgroup {
 	struct ioasids_stat __percpu *stat;
 	struct cgroup_file events_file;
 	struct cgroup_file events_local_file;
-	struct ratelimit_state pin_refused_log;
 };
 
 /**
@@ -160,8 +155,6 @@ ioasids_css_alloc(struct cgroup_subsys_state *parent_css)
 		page_counter_init(&cg->res[i].counter,
 				  parent ? &parent->res[i].counter : NULL,
 				  false);
-	ratelimit_state_init(&cg->pin_refused_log, DEFAULT_RATELIMIT_INTERVAL,
-			     DEFAULT_RATELIMIT_BURST);
 	return &cg->css;
 }
 
@@ -221,16 +214,18 @@ EXPORT_SYMBOL_GPL(ioasids_cgroup_put);
  * hierarchically, at @over and every ancestor but the root, which has no
  * limit and no events files.
  */
-static void ioasids_event(struct ioasids_cgroup *over, enum ioasids_res res)
+static u64 ioasids_event(struct ioasids_cgroup *over, enum ioasids_res res)
 {
 	struct ioasids_cgroup *cg;
+	u64 nr_local;
 
-	atomic64_inc(&over->res[res].events_local);
+	nr_local = atomic64_inc_return(&over->res[res].events_local);
 	cgroup_file_notify(&over->events_local_file);
 	for (cg = over; parent_ioasids(cg); cg = parent_ioasids(cg)) {
 		atomic64_inc(&cg->res[res].events);
 		cgroup_file_notify(&cg->events_file);
 	}
+	return nr_local;
 }
 
 /* A charge failed at @fail's limit: count it, and say so with -EBUSY. */
@@ -243,27 +238,26 @@ static int ioasids_charge_failed(struct page_counter *fail,
 }
 
 /*
- * A pin of @npages failed at @fail's ioasids.pinned.max: count it, and
- * refuse it as a pin over RLIMIT_MEMLOCK is refused, with -ENOMEM and a
- * message, here naming the cgroup whose limit the pin hit.  The messages
- * are ratelimited per cgroup, so that a tenant that keeps hitting its
- * limit hides no other cgroup's.
+ * A pin failed at @fail's ioasids.pinned.max: count it, and refuse it as a
+ * pin over RLIMIT_MEMLOCK is refused, with -ENOMEM.  The first refusal by
+ * each cgroup's limit is logged, naming the cgroup, as the pids controller
+ * logs its first refused fork; ioasids.events counts them all, so that no
+ * tenant can flood the log or hide another cgroup's message.
  */
-static int ioasids_pin_refused(struct page_counter *fail,
-			       unsigned long npages)
+static int ioasids_pin_refused(struct page_counter *fail)
 {
 	struct ioasids_cgroup *over =
 		container_of(fail, struct ioasids_cgroup,
 			     res[IOASIDS_RES_PINNED].counter);
+	char *path;
 
-	ioasids_event(over, IOASIDS_RES_PINNED);
-	if (__ratelimit(&over->pin_refused_log)) {
-		pr_warn("ioasids: %s[%d]: a pin of %lu bytes for DMA exceeds ioasids.pinned.max of ",
-			current->comm, task_pid_nr(current),
-			npages << PAGE_SHIFT);
-		pr_cont_cgroup_path(over->css.cgroup);
-		pr_cont("\n");
-	}
+	if (ioasids_event(over, IOASIDS_RES_PINNED) != 1)
+		return -ENOMEM;
+	path = kmalloc(PATH_MAX, GFP_NOWAIT | __GFP_NOWARN);
+	if (path && cgroup_path(over->css.cgroup, path, PATH_MAX) >= 0)
+		pr_warn("ioasids: pins for DMA refused by ioasids.pinned.max of %s (further refusals are counted in its ioasids.events)\n",
+			path);
+	kfree(path);
 	return -ENOMEM;
 }
 
@@ -325,7 +319,7 @@ void ioasids_cgroup_uncharge_ioasids(struct ioasids_cgroup *cg,
  * @source: who pins, for ioasids.stat
  * @npages: how many pages are pinned
  *
- * Context: any context.
+ * Context: process context; does not sleep.
  * Return: 0, or -ENOMEM if the charge would take @cg or one of its
  * ancestors over its ioasids.pinned.max, the errno of a pin over
  * RLIMIT_MEMLOCK; then nothing is charged.
@@ -336,11 +330,11 @@ int ioasids_cgroup_try_charge_pinned(struct ioasids_cgroup *cg,
 {
 	struct page_counter *fail;
 
-	if (!cg)
+	if (!cg || !npages)
 		return 0;
 	if (!page_counter_try_charge(&cg->res[IOASIDS_RES_PINNED].counter,
 				     npages, &fail))
-		return ioasids_pin_refused(fail, npages);
+		return ioasids_pin_refused(fail);
 	this_cpu_add(cg->stat->nr_pinned[source], npages);
 	return 0;
 }
@@ -364,6 +358,43 @@ void ioasids_cgroup_uncharge_pinned(struct ioasids_cgroup *cg,
 	page_counter_uncharge(&cg->res[IOASIDS_RES_PINNED].counter, npages);
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_uncharge_pinned);
+
+/**
+ * ioasids_cgroup_move_pinned() - Move the charge of pinned memory
+ * @from: the cgroup charged by ioasids_cgroup_try_charge_pinned(), or NULL
+ * @to: the cgroup of the mapping's new owner, or NULL
+ * @source: the source it was charged with
+ * @npages: how many pages are charged to @from
+ *
+ * For a mapping whose owner changes.  The charge moves only between two
+ * different cgroups, and leaves an ancestor that they share as it was: it
+ * is checked against the limits of @to and of its ancestors without
+ * counting the pages twice anywhere.
+ *
+ * Context: process context; does not sleep.
+ * Return: 0, or -ENOMEM if @to or one of its ancestors cannot take the
+ * charge; then @from keeps it.
+ */
+int ioasids_cgroup_move_pinned(struct ioasids_cgroup *from,
+			       struct ioasids_cgroup *to,
+			       enum ioasids_pinned_source source,
+			       unsigned long npages)
+{
+	int ret;
+
+	if (from == to || !npages)
+		return 0;
+	ioasids_cgroup_uncharge_pinned(from, source, npages);
+	ret = ioasids_cgroup_try_charge_pinned(to, source, npages);
+	if (ret && from) {
+		/* Back where it was, even if a charge since took the room */
+		page_counter_charge(&from->res[IOASIDS_RES_PINNED].counter,
+				    npages);
+		this_cpu_add(from->stat->nr_pinned[source], npages);
+	}
+	return ret;
+}
+EXPORT_SYMBOL_GPL(ioasids_cgroup_move_pinned);
 
 static struct page_counter *seq_counter(struct seq_file *sf)
 {

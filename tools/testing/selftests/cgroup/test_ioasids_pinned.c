@@ -145,7 +145,6 @@ static int check_pinner_stat(const struct pinner *p, const char *cgroup,
 	return check_pinned_stat(cgroup, 0, bytes);
 }
 
-/* "@ioctl@suffix", for a message */
 /* /dev/kmsg, at its end: what the kernel logs from now on, or -1 */
 static int kmsg_open(void)
 {
@@ -178,6 +177,7 @@ static bool kmsg_logged(int fd, const char *text, const char *then)
 	}
 }
 
+/* "@ioctl@suffix", for a message */
 static const char *what(const char *ioctl, const char *suffix)
 {
 	static char buf[128];
@@ -420,9 +420,9 @@ static int test_limit(const char *root, enum pin_kind kind)
 	if (expect_err(pinner_map(&p, TEST_IOVA, buf, len), ENOMEM,
 		       what(p.map, " of 4M over 2M")))
 		goto cleanup;
-	if (!kmsg_logged(kmsg, "exceeds ioasids.pinned.max of ",
+	if (!kmsg_logged(kmsg, "refused by ioasids.pinned.max of ",
 			 "/ioasids_pinned_test")) {
-		ksft_print_msg("no kernel message names the cgroup whose ioasids.pinned.max refused the pin\n");
+		ksft_print_msg("no kernel message names the refusing cgroup\n");
 		goto cleanup;
 	}
 	if (check_value(cg, "ioasids.pinned.current", 0))
@@ -856,27 +856,39 @@ static int take_over_vaddr(int container, const char *cg, void *buf,
 	return -WEXITSTATUS(status);
 }
 
-/*
- * VFIO_DMA_MAP_FLAG_VADDR from a process in another cgroup moves the
- * charge of the pins, with the mm's locked_vm, to that cgroup, against
- * its limits: over them it fails with ENOMEM and changes nothing.
- */
-static int test_type1_vaddr_owner(const char *root)
+/* VFIO_IOMMU_UNMAP_DMA with VFIO_DMA_UNMAP_FLAG_VADDR: 0 or -errno */
+static int invalidate_vaddr(int container, size_t len)
 {
-	struct type1 t = { .container = -1, .group = -1 };
 	struct vfio_iommu_type1_dma_unmap unmap = {
 		.argsz = sizeof(unmap),
 		.flags = VFIO_DMA_UNMAP_FLAG_VADDR,
 		.iova = TEST_IOVA,
-		.size = MB(2),
+		.size = len,
 	};
-	char *cg_a = NULL, *cg_b = NULL;
+
+	return ioctl(container, VFIO_IOMMU_UNMAP_DMA, &unmap) ? -errno : 0;
+}
+
+/*
+ * VFIO_DMA_MAP_FLAG_VADDR from a process in another cgroup moves the
+ * charge of the pins, with the mm's locked_vm, to that cgroup, against
+ * its limits: over them it fails with ENOMEM and changes nothing.  A new
+ * process in the same cgroup, or a cgroup under the same limited parent,
+ * takes the mapping over without counting it twice.
+ */
+static int test_type1_vaddr_owner(const char *root)
+{
+	struct type1 t = { .container = -1, .group = -1 };
+	char *parent = NULL, *cg_a = NULL, *cg_b = NULL;
 	int ret = KSFT_FAIL;
 	char *buf = NULL;
 
-	cg_a = test_cg_create(root, "ioasids_pinned_a", false);
-	cg_b = test_cg_create(root, "ioasids_pinned_b", false);
-	if (!cg_a || !cg_b)
+	parent = test_cg_create(root, "ioasids_pinned_parent", true);
+	cg_a = test_cg_create(parent, "ioasids_pinned_a", false);
+	cg_b = test_cg_create(parent, "ioasids_pinned_b", false);
+	if (!parent || !cg_a || !cg_b)
+		goto cleanup;
+	if (cg_write(parent, "ioasids.pinned.max", "3M"))
 		goto cleanup;
 	if (cg_enter_current(cg_a))
 		goto cleanup;
@@ -894,8 +906,8 @@ static int test_type1_vaddr_owner(const char *root)
 	if (expect_ok(type1_map(t.container, TEST_IOVA, buf, MB(2)),
 		      "VFIO_IOMMU_MAP_DMA in A"))
 		goto cleanup;
-	if (expect_ok(ioctl(t.container, VFIO_IOMMU_UNMAP_DMA, &unmap) ?
-		      -errno : 0, "VFIO_IOMMU_UNMAP_DMA of the vaddr"))
+	if (expect_ok(invalidate_vaddr(t.container, MB(2)),
+		      "VFIO_IOMMU_UNMAP_DMA of the vaddr"))
 		goto cleanup;
 	if (check_value(cg_a, "ioasids.pinned.current", MB(2)))
 		goto cleanup;
@@ -913,7 +925,19 @@ static int test_type1_vaddr_owner(const char *root)
 	if (check_events(cg_b, "ioasids.events.local", 0, 1))
 		goto cleanup;
 
-	/* Within it, the charge moves to B. */
+	/* A new process in A, whose limit it fills, as after a re-exec */
+	if (cg_write(cg_a, "ioasids.pinned.max", "2M"))
+		goto cleanup;
+	if (expect_ok(take_over_vaddr(t.container, cg_a, buf, MB(2)),
+		      "VFIO_DMA_MAP_FLAG_VADDR from a new process in A"))
+		goto cleanup;
+	if (check_value(cg_a, "ioasids.pinned.current", MB(2)))
+		goto cleanup;
+	if (expect_ok(invalidate_vaddr(t.container, MB(2)),
+		      "VFIO_IOMMU_UNMAP_DMA of the vaddr again"))
+		goto cleanup;
+
+	/* Within B's limit and the parent's 3M, the 2M move to B. */
 	if (cg_write(cg_b, "ioasids.pinned.max", "max"))
 		goto cleanup;
 	if (expect_ok(take_over_vaddr(t.container, cg_b, buf, MB(2)),
@@ -927,6 +951,10 @@ static int test_type1_vaddr_owner(const char *root)
 		goto cleanup;
 	if (check_pinned_stat(cg_b, MB(2), 0))
 		goto cleanup;
+	if (check_value(parent, "ioasids.pinned.current", MB(2)))
+		goto cleanup;
+	if (check_events(parent, "ioasids.events.local", 0, 0))
+		goto cleanup;
 
 	/* Unmapped by the first owner, it uncharges B. */
 	if (expect_unmapped(type1_unmap(t.container, TEST_IOVA, MB(2)), MB(2),
@@ -934,7 +962,7 @@ static int test_type1_vaddr_owner(const char *root)
 		goto cleanup;
 	if (check_value(cg_b, "ioasids.pinned.current", 0))
 		goto cleanup;
-	if (check_value(cg_a, "ioasids.pinned.current", 0))
+	if (check_value(parent, "ioasids.pinned.current", 0))
 		goto cleanup;
 
 	ret = KSFT_PASS;
@@ -945,6 +973,7 @@ cleanup:
 	buf_free(buf, MB(2));
 	test_cg_remove(cg_b);
 	test_cg_remove(cg_a);
+	test_cg_remove(parent);
 	return ret;
 }
 
