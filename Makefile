@@ -146,7 +146,7 @@ patches: tree
 	@harness/make-patches.sh $(BUILD)/base $(SERIES)
 
 patches-check: patches
-	@KBUILD_ARGS='$(KBUILD_FLAGS)' TEST_FRAGMENT=$(CURDIR)/harness/bench.config \
+	@KBUILD_ARGS='$(KBUILD_FLAGS)' TEST_FRAGMENT=$(CURDIR)/harness/test-only.config \
 		harness/patches-check.sh $(SERIES) \
 		$(BUILD)/base $(BUILD)/bisect $(FRAGMENT)
 
