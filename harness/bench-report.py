@@ -136,7 +136,6 @@ fill = {}
 profile = {}
 fill_all = {}
 kernel = {}
-user = {}
 for run in RUNS:
     k = kernel[run] = kernel_lines('bench-%d-kernel' % run)
     if 'alloc' in k:
@@ -161,7 +160,6 @@ for run in RUNS:
 
     on = user_lines('bench-%d-on' % run)
     off = user_lines('bench-%d-off' % run)
-    user[run] = (on, off)
     s_on, s_off = find(on, 'sva', controller='on'), find(off, 'sva', controller='off')
     if s_on and s_off:
         n = int(s_on['count'])
@@ -206,11 +204,6 @@ else:
 
 if errors:
     sys.exit('bench-report: ' + '; '.join(errors))
-
-# Instruction counts are deterministic: the memory figures are exact, but
-# slab pages come in whole pages, whose share of a mapping rounds.
-mem_move_note = ('slab pages are allocated whole: a mapping\'s share moves '
-                 'with where the 100,000 objects\' pages start')
 
 
 def fmt(it, v):
