@@ -49,6 +49,7 @@ int ioasids_cgroup_move_pinned(struct ioasids_cgroup *from,
 			       struct ioasids_cgroup *to,
 			       enum ioasids_pinned_source source,
 			       unsigned long npages);
+bool ioasids_cgroup_pinned_replaces_memlock(struct ioasids_cgroup *cg);
 
 #else /* CONFIG_CGROUP_IOASIDS */
 
@@ -95,6 +96,12 @@ static inline int ioasids_cgroup_move_pinned(struct ioasids_cgroup *from,
 					     unsigned long npages)
 {
 	return 0;
+}
+
+static inline bool
+ioasids_cgroup_pinned_replaces_memlock(struct ioasids_cgroup *cg)
+{
+	return false;
 }
 
 #endif /* CONFIG_CGROUP_IOASIDS */

@@ -12,7 +12,10 @@
  * otherwise account it to, is per process or per user and bypassed with
  * CAP_IPC_LOCK.  The controller also charges the memory they pin to the
  * cgroup of the task that owns the mapping, against ioasids.pinned.max,
- * whatever the task's capabilities.
+ * whatever the task's capabilities.  Under the host's policy, a limit that
+ * the host set stands in for RLIMIT_MEMLOCK, so that a VMM needs neither
+ * a raised rlimit nor a capability to pin its guest's memory
+ * (ioasids_cgroup_pinned_replaces_memlock()).
  *
  * A set's owner is the cgroup of the task that created the set (the opener
  * of /dev/ioasid, the task whose address space binds for SVA); sets of
@@ -31,12 +34,18 @@
  *
  * Each resource the controller limits is a page_counter, hierarchical like
  * memcg's: a charge walks from the cgroup to the root and fails at the
- * first level whose max it would exceed.
+ * first level whose max it would exceed.  VFIO and iommufd charge pinned
+ * memory before they pin it, in batches of up to thousands of pages, so
+ * that ioasids.pinned.current bounds what is pinned at every moment; and
+ * so that a large pin refused by a shared ancestor's limit cannot make a
+ * sibling's small pin fail meanwhile, such a charge never adds to a level
+ * that refuses it (ioasids_pinned_try_charge()).
  */
 
 #include <linux/atomic.h>
-#include <linux/ctype.h>
+#include <linux/capability.h>
 #include <linux/cgroup.h>
+#include <linux/ctype.h>
 #include <linux/ioasid.h>
 #include <linux/ioasids_cgroup.h>
 #include <linux/kernel.h>
@@ -45,6 +54,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/user_namespace.h>
 
 /* The resources the controller limits */
 enum ioasids_res {
@@ -78,6 +88,9 @@ struct ioasids_resource {
  * @stat: what is charged to this very cgroup, by kind and source, per CPU
  * @events_file: ioasids.events, for notifications
  * @events_local_file: ioasids.events.local, for notifications
+ * @pinned_max_by_host: ioasids.pinned.max is finite, and its writer could
+ *	raise RLIMIT_MEMLOCK itself: it had CAP_SYS_RESOURCE in the initial
+ *	user namespace
  */
 struct ioasids_cgroup {
 	struct cgroup_subsys_state css;
@@ -85,6 +98,7 @@ struct ioasids_cgroup {
 	struct ioasids_stat __percpu *stat;
 	struct cgroup_file events_file;
 	struct cgroup_file events_local_file;
+	bool pinned_max_by_host;
 };
 
 /**
@@ -120,6 +134,11 @@ static const char *const ioasids_pinned_name[IOASIDS_NR_PINNED_SOURCES] = {
 static struct ioasids_cgroup root_ioasids_cg;
 /* The number of IOASIDs the allocator can hand out, for ioasids.capacity */
 static unsigned long ioasids_capacity;
+/*
+ * The host's policy, ioasids.pinned.replace_memlock: whether a limit on
+ * pinned memory that the host set stands in for RLIMIT_MEMLOCK.
+ */
+static bool ioasids_replace_memlock;
 
 static struct ioasids_cgroup *css_ioasids(struct cgroup_subsys_state *css)
 {
@@ -313,16 +332,68 @@ void ioasids_cgroup_uncharge_ioasids(struct ioasids_cgroup *cg,
 	page_counter_uncharge(&cg->res[IOASIDS_RES_IDS].counter, nr);
 }
 
+/*
+ * Charge @nr_pages to @counter and to its ancestors, or to none of them,
+ * and return NULL, or the level whose limit refused the charge.
+ *
+ * page_counter_try_charge() adds to each level before it compares with the
+ * limit, and takes the charge back when it is over: for as long as that
+ * takes, a charge of a thousand pages that a shared ancestor refuses can
+ * make a sibling's charge of one page fail, and count an event that no
+ * limit caused.  Here the usage of a level grows only when the charge fits.
+ */
+static struct page_counter *ioasids_pinned_try_charge(struct page_counter *counter,
+						      unsigned long nr_pages)
+{
+	struct page_counter *c, *done;
+	long usage, new;
+
+	for (c = counter; c; c = c->parent) {
+		usage = atomic_long_read(&c->usage);
+		do {
+			new = usage + nr_pages;
+			if (new > READ_ONCE(c->max))
+				goto refused;
+		} while (!atomic_long_try_cmpxchg(&c->usage, &usage, new));
+		/*
+		 * The cmpxchg orders the new usage before this read of the
+		 * limit: racing with page_counter_set_max(), either the charge
+		 * sees the lower limit, or the setter sees the higher usage and
+		 * retries.
+		 */
+		if (new > READ_ONCE(c->max)) {
+			atomic_long_sub(nr_pages, &c->usage);
+			goto refused;
+		}
+		/* As page_counter_try_charge() keeps ioasids.pinned.peak */
+		if (new > READ_ONCE(c->local_watermark)) {
+			WRITE_ONCE(c->local_watermark, new);
+			if (new > READ_ONCE(c->watermark))
+				WRITE_ONCE(c->watermark, new);
+		}
+	}
+	return NULL;
+
+refused:
+	for (done = counter; done != c; done = done->parent)
+		atomic_long_sub(nr_pages, &done->usage);
+	return c;
+}
+
 /**
  * ioasids_cgroup_try_charge_pinned() - Charge memory pinned for DMA
  * @cg: the cgroup of the task that owns the mapping, or NULL
  * @source: who pins, for ioasids.stat
- * @npages: how many pages are pinned
+ * @npages: how many pages are about to be pinned
+ *
+ * The caller charges before it pins, so that what is pinned never exceeds
+ * a limit, not even while a refused pin is undone, and returns the charge
+ * of what it did not pin after all.
  *
  * Context: process context; does not sleep.
  * Return: 0, or -ENOMEM if the charge would take @cg or one of its
  * ancestors over its ioasids.pinned.max, the errno of a pin over
- * RLIMIT_MEMLOCK; then nothing is charged.
+ * RLIMIT_MEMLOCK; then nothing is charged, at any level.
  */
 int ioasids_cgroup_try_charge_pinned(struct ioasids_cgroup *cg,
 				     enum ioasids_pinned_source source,
@@ -332,8 +403,9 @@ int ioasids_cgroup_try_charge_pinned(struct ioasids_cgroup *cg,
 
 	if (!cg || !npages)
 		return 0;
-	if (!page_counter_try_charge(&cg->res[IOASIDS_RES_PINNED].counter,
-				     npages, &fail))
+	fail = ioasids_pinned_try_charge(&cg->res[IOASIDS_RES_PINNED].counter,
+					 npages);
+	if (fail)
 		return ioasids_pin_refused(fail);
 	this_cpu_add(cg->stat->nr_pinned[source], npages);
 	return 0;
@@ -344,7 +416,7 @@ EXPORT_SYMBOL_GPL(ioasids_cgroup_try_charge_pinned);
  * ioasids_cgroup_uncharge_pinned() - Return the charge of unpinned memory
  * @cg: the cgroup charged by ioasids_cgroup_try_charge_pinned(), or NULL
  * @source: the source it was charged with
- * @npages: how many pages are unpinned
+ * @npages: how many pages are unpinned, or were charged but not pinned
  *
  * Context: any context.
  */
@@ -352,7 +424,7 @@ void ioasids_cgroup_uncharge_pinned(struct ioasids_cgroup *cg,
 				    enum ioasids_pinned_source source,
 				    unsigned long npages)
 {
-	if (!cg)
+	if (!cg || !npages)
 		return;
 	this_cpu_sub(cg->stat->nr_pinned[source], npages);
 	page_counter_uncharge(&cg->res[IOASIDS_RES_PINNED].counter, npages);
@@ -395,6 +467,37 @@ int ioasids_cgroup_move_pinned(struct ioasids_cgroup *from,
 	return ret;
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_move_pinned);
+
+/**
+ * ioasids_cgroup_pinned_replaces_memlock() - Whether the cgroup's limits
+ *	stand in for RLIMIT_MEMLOCK
+ * @cg: the cgroup that pins are charged to, or NULL
+ *
+ * RLIMIT_MEMLOCK must be raised for a VMM to pin its guest's memory, which
+ * takes CAP_SYS_RESOURCE that an unprivileged VMM in a container lacks.
+ * Under the host's policy, ioasids.pinned.replace_memlock, VFIO and iommufd
+ * skip their RLIMIT_MEMLOCK check, as for a task with CAP_IPC_LOCK, when
+ * @cg or one of its ancestors has a finite ioasids.pinned.max that the
+ * host set: one whose writer had CAP_SYS_RESOURCE in the initial user
+ * namespace, and so could have raised the rlimit.  A limit that a
+ * delegated tenant sets in its own subtree does not count, so no tenant
+ * escapes RLIMIT_MEMLOCK by setting one; the pins stay charged against
+ * every limit above them.
+ *
+ * Context: process context.
+ * Return: true if the caller may skip its RLIMIT_MEMLOCK check for pins
+ * charged to @cg.
+ */
+bool ioasids_cgroup_pinned_replaces_memlock(struct ioasids_cgroup *cg)
+{
+	if (!cg || !READ_ONCE(ioasids_replace_memlock))
+		return false;
+	for (; cg; cg = parent_ioasids(cg))
+		if (READ_ONCE(cg->pinned_max_by_host))
+			return true;
+	return false;
+}
+EXPORT_SYMBOL_GPL(ioasids_cgroup_pinned_replaces_memlock);
 
 static struct page_counter *seq_counter(struct seq_file *sf)
 {
@@ -457,6 +560,7 @@ static ssize_t ioasids_max_write(struct kernfs_open_file *of, char *buf,
 {
 	struct ioasids_cgroup *cg = css_ioasids(of_css(of));
 	enum ioasids_res res = of_cft(of)->private;
+	bool by_host;
 	unsigned long max;
 	int ret;
 
@@ -474,7 +578,21 @@ static ssize_t ioasids_max_write(struct kernfs_open_file *of, char *buf,
 		if (max >= PAGE_COUNTER_MAX)
 			return -ERANGE;
 	}
+	if (res != IOASIDS_RES_PINNED) {
+		xchg(&cg->res[res].counter.max, max);
+		return nbytes;
+	}
+	/*
+	 * Whether the limit stands in for RLIMIT_MEMLOCK changes on the side
+	 * of a finite limit, so that no pin skips the rlimit without one.
+	 */
+	by_host = max != PAGE_COUNTER_MAX &&
+		  file_ns_capable(of->file, &init_user_ns, CAP_SYS_RESOURCE);
+	if (!by_host)
+		WRITE_ONCE(cg->pinned_max_by_host, false);
 	xchg(&cg->res[res].counter.max, max);
+	if (by_host)
+		WRITE_ONCE(cg->pinned_max_by_host, true);
 	return nbytes;
 }
 
@@ -522,6 +640,35 @@ static u64 ioasids_capacity_read(struct cgroup_subsys_state *css,
 				 struct cftype *cft)
 {
 	return READ_ONCE(ioasids_capacity);
+}
+
+static u64 ioasids_replace_memlock_read(struct cgroup_subsys_state *css,
+					struct cftype *cft)
+{
+	return READ_ONCE(ioasids_replace_memlock);
+}
+
+/*
+ * 0 or 1, as memory.oom.group takes; anything else is -EINVAL.  Only a
+ * writer who could raise RLIMIT_MEMLOCK itself, with CAP_SYS_RESOURCE in
+ * the initial user namespace, may change the policy: -EPERM for others.
+ */
+static ssize_t ioasids_replace_memlock_write(struct kernfs_open_file *of,
+					     char *buf, size_t nbytes,
+					     loff_t off)
+{
+	unsigned int val;
+	int ret;
+
+	ret = kstrtouint(strstrip(buf), 10, &val);
+	if (ret)
+		return ret;
+	if (val > 1)
+		return -EINVAL;
+	if (!file_ns_capable(of->file, &init_user_ns, CAP_SYS_RESOURCE))
+		return -EPERM;
+	WRITE_ONCE(ioasids_replace_memlock, val);
+	return nbytes;
 }
 
 /*
@@ -613,6 +760,12 @@ static struct cftype ioasids_files[] = {
 		.name = "capacity",
 		.flags = CFTYPE_ONLY_ON_ROOT,
 		.read_u64 = ioasids_capacity_read,
+	},
+	{
+		.name = "pinned.replace_memlock",
+		.flags = CFTYPE_ONLY_ON_ROOT,
+		.read_u64 = ioasids_replace_memlock_read,
+		.write = ioasids_replace_memlock_write,
 	},
 	{
 		.name = "stat",

@@ -77,6 +77,28 @@ static inline void ioasids_find_root(char *root, size_t len)
 		ksft_exit_skip("%s\n", why);
 }
 
+/*
+ * Run @test, with a TAP result named after it and, if not NULL, after
+ * the @variant it runs in.
+ */
+static inline void ioasids_run_test(const struct ioasids_test *test,
+				    const char *root, const char *variant)
+{
+	const char *sep = variant ? " " : "", *var = variant ? variant : "";
+
+	switch (test->fn(root)) {
+	case KSFT_PASS:
+		ksft_test_result_pass("%s%s%s\n", test->name, sep, var);
+		break;
+	case KSFT_SKIP:
+		ksft_test_result_skip("%s%s%s\n", test->name, sep, var);
+		break;
+	default:
+		ksft_test_result_fail("%s%s%s\n", test->name, sep, var);
+		break;
+	}
+}
+
 /* Plan and run the @nr @tests, in order, with a TAP result each. */
 static inline void ioasids_run_tests(const struct ioasids_test *tests,
 				     size_t nr, const char *root)
@@ -84,19 +106,8 @@ static inline void ioasids_run_tests(const struct ioasids_test *tests,
 	size_t i;
 
 	ksft_set_plan(nr);
-	for (i = 0; i < nr; i++) {
-		switch (tests[i].fn(root)) {
-		case KSFT_PASS:
-			ksft_test_result_pass("%s\n", tests[i].name);
-			break;
-		case KSFT_SKIP:
-			ksft_test_result_skip("%s\n", tests[i].name);
-			break;
-		default:
-			ksft_test_result_fail("%s\n", tests[i].name);
-			break;
-		}
-	}
+	for (i = 0; i < nr; i++)
+		ioasids_run_test(&tests[i], root, NULL);
 }
 
 #endif /* __SELFTESTS_CGROUP_IOASIDS_UTIL_H */

@@ -9,6 +9,10 @@
  * through the VFIO container of its IOMMU group (type1) and through its
  * VFIO device file bound to iommufd.  Only one of the two can hold the
  * device at a time, so each test closes everything it opened.
+ *
+ * Each test that maps runs three times, on memory backed as a VM's may be:
+ * small pages, transparent huge pages and hugetlbfs.  Each changes how
+ * many pages VFIO and iommufd find contiguous, and so pin at once.
  */
 #define _GNU_SOURCE
 
@@ -16,9 +20,12 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/limits.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -34,6 +41,111 @@
 #define RELEASE_TIMEOUT_MS	2000
 
 static long page_size;
+
+/* What backs the memory the tests map */
+enum backing {
+	BACKING_PAGES,		/* small pages, never huge */
+	BACKING_THP,		/* transparent huge pages, on madvise() */
+	BACKING_HUGETLB,	/* hugetlbfs, through MAP_HUGETLB */
+	NR_BACKINGS
+};
+
+static const char *const backing_name[NR_BACKINGS] = {
+	[BACKING_PAGES] = "(small pages)",
+	[BACKING_THP] = "(THP)",
+	[BACKING_HUGETLB] = "(hugetlbfs)",
+};
+
+#define HUGE_SIZE	MB(2)
+/* Huge pages the tests need at most at once, for vm.nr_hugepages */
+#define NR_HUGE_PAGES	48
+
+static enum backing backing;
+
+/* Bytes of anonymous memory that THP backs in this process */
+static long long thp_bytes(void)
+{
+	char buf[4096], *at;
+	int err;
+
+	err = read_file("/proc/self/smaps_rollup", buf, sizeof(buf));
+	if (err)
+		return err;
+	at = strstr(buf, "AnonHugePages:");
+	return at ? strtoll(at + strlen("AnonHugePages:"), NULL, 10) * 1024 :
+		    -ENOENT;
+}
+
+/* What mem_alloc() maps for @len bytes */
+static size_t mem_len(size_t len)
+{
+	if (backing == BACKING_PAGES)
+		return len;
+	return (len + HUGE_SIZE - 1) & ~(HUGE_SIZE - 1);
+}
+
+/*
+ * @len bytes of memory, written to, backed as the current test asks; or
+ * NULL.  THP backs the memory in huge pages whole, or the test fails:
+ * the test kernels have the memory to.
+ */
+static char *mem_alloc(size_t len)
+{
+	size_t map_len = mem_len(len), off;
+	long long thp_before = 0;
+	char *buf, *huge;
+
+	switch (backing) {
+	case BACKING_PAGES:
+		buf = mmap(NULL, map_len, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (buf != MAP_FAILED && madvise(buf, map_len, MADV_NOHUGEPAGE))
+			ksft_perror("madvise(MADV_NOHUGEPAGE)");
+		break;
+	case BACKING_THP:
+		thp_before = thp_bytes();
+		/* Aligned on a huge page: map one more, trim the ends */
+		buf = mmap(NULL, map_len + HUGE_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (buf == MAP_FAILED)
+			break;
+		huge = (char *)(((uintptr_t)buf + HUGE_SIZE - 1) &
+				~(uintptr_t)(HUGE_SIZE - 1));
+		if (huge != buf)
+			munmap(buf, huge - buf);
+		munmap(huge + map_len, buf + HUGE_SIZE - huge);
+		buf = huge;
+		if (madvise(buf, map_len, MADV_HUGEPAGE)) {
+			ksft_perror("madvise(MADV_HUGEPAGE)");
+			munmap(buf, map_len);
+			return NULL;
+		}
+		break;
+	default:
+		buf = mmap(NULL, map_len, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+		break;
+	}
+	if (buf == MAP_FAILED) {
+		ksft_perror("mmap");
+		return NULL;
+	}
+	for (off = 0; off < map_len; off += page_size)
+		buf[off] = 1;
+	if (backing == BACKING_THP && thp_bytes() - thp_before < map_len) {
+		ksft_print_msg("THP backs %lld of %zu bytes\n",
+			       thp_bytes() - thp_before, map_len);
+		munmap(buf, map_len);
+		return NULL;
+	}
+	return buf;
+}
+
+static void mem_free(char *buf, size_t len)
+{
+	if (buf)
+		munmap(buf, mem_len(len));
+}
 
 /* Returns 0 if @control of @cgroup reads a value in [0, @max]. */
 static int check_at_most(const char *cgroup, const char *control,
@@ -333,7 +445,7 @@ static int test_charge(const char *root, enum pin_kind kind)
 	cg = test_cg_enter(root, "ioasids_pinned_test");
 	if (!cg)
 		goto cleanup;
-	buf = buf_alloc(len);
+	buf = mem_alloc(len);
 	if (!buf)
 		goto cleanup;
 	if (pinner_open(&p))
@@ -368,7 +480,7 @@ static int test_charge(const char *root, enum pin_kind kind)
 
 cleanup:
 	pinner_close(&p);
-	buf_free(buf, len);
+	mem_free(buf, len);
 	test_cg_leave(root, cg);
 	return ret;
 }
@@ -406,7 +518,7 @@ static int test_limit(const char *root, enum pin_kind kind)
 		goto cleanup;
 	if (cg_enter_current(cg))
 		goto cleanup;
-	buf = buf_alloc(len);
+	buf = mem_alloc(len);
 	if (!buf)
 		goto cleanup;
 	if (pinner_open(&p))
@@ -482,7 +594,7 @@ static int test_limit(const char *root, enum pin_kind kind)
 cleanup:
 	close_fd(&kmsg);
 	pinner_close(&p);
-	buf_free(buf, len);
+	mem_free(buf, len);
 	test_cg_leave(root, cg);
 	return ret;
 }
@@ -514,7 +626,7 @@ static int test_type1_limit_nested(const char *root)
 		goto cleanup;
 	if (cg_enter_current(child))
 		goto cleanup;
-	buf = buf_alloc(len);
+	buf = mem_alloc(len);
 	if (!buf)
 		goto cleanup;
 	if (type1_open(&t))
@@ -579,7 +691,7 @@ static int test_type1_limit_nested(const char *root)
 cleanup:
 	cg_enter_current(root);
 	type1_close(&t);
-	buf_free(buf, len);
+	mem_free(buf, len);
 	test_cg_remove(child);
 	test_cg_remove(parent);
 	return ret;
@@ -603,7 +715,7 @@ static int test_close(const char *root, enum pin_kind kind)
 	cg = test_cg_enter(root, "ioasids_pinned_test");
 	if (!cg)
 		goto cleanup;
-	buf = buf_alloc(len);
+	buf = mem_alloc(len);
 	if (!buf)
 		goto cleanup;
 	if (pinner_open(&p))
@@ -626,7 +738,7 @@ static int test_close(const char *root, enum pin_kind kind)
 
 cleanup:
 	pinner_close(&p);
-	buf_free(buf, len);
+	mem_free(buf, len);
 	test_cg_leave(root, cg);
 	return ret;
 }
@@ -636,32 +748,39 @@ static int test_type1_close(const char *root)
 	return test_close(root, PIN_TYPE1);
 }
 
-/* Give up CAP_IPC_LOCK, within a RLIMIT_MEMLOCK of @len. */
-static int drop_cap_ipc_lock(size_t len)
+/* Give up @cap for good; 0 or -1. */
+static int drop_cap(int cap)
 {
-	struct rlimit rlim = { .rlim_cur = len, .rlim_max = len };
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
 	};
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
-	int i = CAP_TO_INDEX(CAP_IPC_LOCK);
+	int i = CAP_TO_INDEX(cap);
 
-	if (setrlimit(RLIMIT_MEMLOCK, &rlim)) {
-		ksft_perror("setrlimit(RLIMIT_MEMLOCK)");
-		return -1;
-	}
 	if (syscall(SYS_capget, &hdr, data)) {
 		ksft_perror("capget");
 		return -1;
 	}
-	data[i].effective &= ~CAP_TO_MASK(CAP_IPC_LOCK);
-	data[i].permitted &= ~CAP_TO_MASK(CAP_IPC_LOCK);
-	data[i].inheritable &= ~CAP_TO_MASK(CAP_IPC_LOCK);
+	data[i].effective &= ~CAP_TO_MASK(cap);
+	data[i].permitted &= ~CAP_TO_MASK(cap);
+	data[i].inheritable &= ~CAP_TO_MASK(cap);
 	if (syscall(SYS_capset, &hdr, data)) {
 		ksft_perror("capset");
 		return -1;
 	}
 	return 0;
+}
+
+/* Give up CAP_IPC_LOCK, within a RLIMIT_MEMLOCK of @len. */
+static int drop_cap_ipc_lock(size_t len)
+{
+	struct rlimit rlim = { .rlim_cur = len, .rlim_max = len };
+
+	if (setrlimit(RLIMIT_MEMLOCK, &rlim)) {
+		ksft_perror("setrlimit(RLIMIT_MEMLOCK)");
+		return -1;
+	}
+	return drop_cap(CAP_IPC_LOCK);
 }
 
 /* The memory a holder maps, and how */
@@ -677,7 +796,7 @@ static int hold_pins(void *arg)
 	struct pinner p;
 	char *buf;
 
-	buf = buf_alloc(h->len);
+	buf = mem_alloc(h->len);
 	if (!buf)
 		return -1;
 	pinner_init(&p, h->kind);
@@ -767,7 +886,7 @@ static int test_type1_migrate(const char *root)
 		goto cleanup;
 	if (cg_enter_current(cg_a))
 		goto cleanup;
-	buf = buf_alloc(len);
+	buf = mem_alloc(len);
 	if (!buf)
 		goto cleanup;
 	if (type1_open(&t))
@@ -822,7 +941,7 @@ static int test_type1_migrate(const char *root)
 cleanup:
 	cg_enter_current(root);
 	type1_close(&t);
-	buf_free(buf, len);
+	mem_free(buf, len);
 	test_cg_remove(cg_b);
 	test_cg_remove(cg_a);
 	test_cg_remove(parent);
@@ -898,7 +1017,7 @@ static int test_type1_vaddr_owner(const char *root)
 		goto cleanup;
 	if (cg_enter_current(cg_a))
 		goto cleanup;
-	buf = buf_alloc(MB(2));
+	buf = mem_alloc(MB(2));
 	if (!buf)
 		goto cleanup;
 	if (type1_open(&t))
@@ -976,7 +1095,7 @@ static int test_type1_vaddr_owner(const char *root)
 cleanup:
 	cg_enter_current(root);
 	type1_close(&t);
-	buf_free(buf, MB(2));
+	mem_free(buf, MB(2));
 	test_cg_remove(cg_b);
 	test_cg_remove(cg_a);
 	test_cg_remove(parent);
@@ -998,26 +1117,350 @@ static int test_iommufd_close(const char *root)
 	return test_close(root, PIN_IOMMUFD);
 }
 
+#define REPLACE_MEMLOCK "ioasids.pinned.replace_memlock"
+
+/* What a VMM in a cgroup does in test_replace_memlock() */
+enum vmm_case {
+	/* The policy is off: RLIMIT_MEMLOCK refuses the map */
+	VMM_POLICY_OFF,
+	/* On: the map passes, and one over the host's limit is refused */
+	VMM_POLICY_ON,
+	/* On, but the limit is the VMM's own: RLIMIT_MEMLOCK refuses */
+	VMM_OWN_LIMIT,
+};
+
+/*
+ * In a child in @cg, without CAP_IPC_LOCK and within a RLIMIT_MEMLOCK of
+ * 64 KiB, map @len bytes: exit 0 if all went as @c says, or 1.  The child
+ * allocates its own memory, as a private mapping of hugetlbfs inherited
+ * across fork() would need new huge pages to be written to.
+ */
+static void vmm_map(enum pin_kind kind, enum vmm_case c, const char *root,
+		    const char *cg, size_t len)
+{
+	struct pinner p;
+	char *buf;
+	int err;
+
+	pinner_init(&p, kind);
+	if (cg_enter_current(cg) || drop_cap_ipc_lock(64 * 1024))
+		_exit(1);
+	/* A page more, for a map over the limit */
+	buf = mem_alloc(len + page_size);
+	if (!buf)
+		_exit(1);
+	if (c == VMM_OWN_LIMIT) {
+		/* As a tenant may, in its own cgroup, but not as the host */
+		if (drop_cap(CAP_SYS_RESOURCE) ||
+		    cg_write(cg, "ioasids.pinned.max", "128M"))
+			_exit(1);
+		/* Nor can it turn the policy on or off. */
+		if (expect_err(cg_write(root, REPLACE_MEMLOCK, "0"), EPERM,
+			       "a tenant's write of " REPLACE_MEMLOCK))
+			_exit(1);
+	}
+	if (pinner_open(&p))
+		_exit(1);
+	err = pinner_map(&p, TEST_IOVA, buf, len);
+	if (c != VMM_POLICY_ON)
+		_exit(expect_err(err, ENOMEM, what(p.map, " over RLIMIT_MEMLOCK")) ?
+		      1 : 0);
+	if (expect_ok(err, what(p.map, " in place of RLIMIT_MEMLOCK")) ||
+	    check_value(cg, "ioasids.pinned.current", len))
+		_exit(1);
+	/* The host's limit still holds. */
+	if (cg_write(cg, "ioasids.pinned.max", "64M") ||
+	    expect_err(pinner_map(&p, TEST_IOVA + len, buf + len, page_size),
+		       ENOMEM, what(p.map, " over ioasids.pinned.max")))
+		_exit(1);
+	_exit(0);
+}
+
+/*
+ * Under the host's policy ioasids.pinned.replace_memlock, a VMM without
+ * CAP_IPC_LOCK nor a raised RLIMIT_MEMLOCK pins its guest's memory within
+ * the limit that the host set on its cgroup, and no further; with the
+ * policy off, or with a limit that the VMM set itself, RLIMIT_MEMLOCK
+ * refuses it as before.
+ */
+static int test_replace_memlock(const char *root, enum pin_kind kind)
+{
+	static const enum vmm_case cases[] = {
+		VMM_POLICY_OFF, VMM_POLICY_ON, VMM_OWN_LIMIT,
+	};
+	const size_t len = MB(64);
+	int ret = KSFT_FAIL, status;
+	char *cg = NULL;
+	size_t i;
+	pid_t pid;
+
+	if (pin_skip(kind))
+		return KSFT_SKIP;
+	if (check_value(root, REPLACE_MEMLOCK, 0))
+		return KSFT_FAIL;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *host_max = "128M", *policy = "1";
+
+		if (cases[i] == VMM_OWN_LIMIT)
+			host_max = "max";
+		if (cases[i] == VMM_POLICY_OFF)
+			policy = "0";
+		cg = test_cg_create(root, "ioasids_pinned_test", false);
+		if (!cg)
+			goto cleanup;
+		if (cg_write(cg, "ioasids.pinned.max", host_max) ||
+		    cg_write(root, REPLACE_MEMLOCK, policy))
+			goto cleanup;
+		fflush(NULL);
+		pid = fork();
+		if (pid < 0)
+			goto cleanup;
+		if (!pid)
+			vmm_map(kind, cases[i], root, cg, len);
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+		    WEXITSTATUS(status))
+			goto cleanup;
+		if (wait_value(cg, "ioasids.pinned.current", 0,
+			       RELEASE_TIMEOUT_MS))
+			goto cleanup;
+		test_cg_remove(cg);
+		cg = NULL;
+	}
+	ret = KSFT_PASS;
+
+cleanup:
+	cg_write(root, REPLACE_MEMLOCK, "0");
+	test_cg_remove(cg);
+	return ret;
+}
+
+static int test_type1_replace_memlock(const char *root)
+{
+	return test_replace_memlock(root, PIN_TYPE1);
+}
+
+static int test_iommufd_replace_memlock(const char *root)
+{
+	return test_replace_memlock(root, PIN_IOMMUFD);
+}
+
+/* The root alone has the policy, 0 by default, and takes only 0 or 1. */
+static int test_replace_memlock_file(const char *root)
+{
+	static const struct bad_write bad[] = {
+		{ "2", EINVAL }, { "-1", EINVAL }, { "on", EINVAL },
+		{ "1x", EINVAL },
+	};
+	char *cg;
+	int ret = KSFT_FAIL;
+
+	cg = test_cg_create(root, "ioasids_pinned_test", false);
+	if (!cg)
+		return KSFT_FAIL;
+	if (cg_has_file(cg, REPLACE_MEMLOCK)) {
+		ksft_print_msg("%s is not the root's alone\n", REPLACE_MEMLOCK);
+		goto cleanup;
+	}
+	if (check_value(root, REPLACE_MEMLOCK, 0))
+		goto cleanup;
+	if (check_bad_writes(root, REPLACE_MEMLOCK, bad, ARRAY_SIZE(bad),
+			     "0\n"))
+		goto cleanup;
+	if (cg_write(root, REPLACE_MEMLOCK, "1") ||
+	    check_value(root, REPLACE_MEMLOCK, 1))
+		goto cleanup;
+	if (cg_write(root, REPLACE_MEMLOCK, "0") ||
+	    check_value(root, REPLACE_MEMLOCK, 0))
+		goto cleanup;
+	ret = KSFT_PASS;
+cleanup:
+	cg_write(root, REPLACE_MEMLOCK, "0");
+	test_cg_remove(cg);
+	return ret;
+}
+
+/* Pins of user pages taken and returned so far, by the whole system */
+static int foll_pins(long long *acquired, long long *released)
+{
+	char buf[8192], *at;
+	int err;
+
+	/* Fold what each CPU counted, or the counts lag behind */
+	if (write_text("/proc/sys/vm/stat_refresh", "1", 1) < 0) {
+		ksft_perror("/proc/sys/vm/stat_refresh");
+		return -1;
+	}
+	err = read_file("/proc/vmstat", buf, sizeof(buf));
+	if (err) {
+		ksft_print_msg("/proc/vmstat: %s\n", strerror(-err));
+		return -1;
+	}
+	at = strstr(buf, "\nnr_foll_pin_acquired ");
+	*acquired = at ? strtoll(at + strlen("\nnr_foll_pin_acquired "),
+				 NULL, 10) : -1;
+	at = strstr(buf, "\nnr_foll_pin_released ");
+	*released = at ? strtoll(at + strlen("\nnr_foll_pin_released "),
+				 NULL, 10) : -1;
+	if (*acquired < 0 || *released < 0) {
+		ksft_print_msg("/proc/vmstat counts no pins\n");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The cgroup is charged before the pages are pinned: a map refused by
+ * ioasids.pinned.max never holds more memory pinned than the limit, not
+ * even before its error path unpins, and returns every pin it took.
+ */
+static int test_refused_map(const char *root, enum pin_kind kind)
+{
+	const size_t len = MB(64), max = MB(16);
+	long long acquired, released, acquired_after, released_after;
+	int ret = KSFT_FAIL;
+	struct pinner p;
+	char *buf = NULL;
+	char *cg;
+
+	if (pin_skip(kind))
+		return KSFT_SKIP;
+	pinner_init(&p, kind);
+	cg = test_cg_create(root, "ioasids_pinned_test", false);
+	if (!cg)
+		goto cleanup;
+	if (cg_write(cg, "ioasids.pinned.max", "16M"))
+		goto cleanup;
+	if (cg_enter_current(cg))
+		goto cleanup;
+	buf = mem_alloc(len);
+	if (!buf)
+		goto cleanup;
+	if (pinner_open(&p))
+		goto cleanup;
+
+	if (foll_pins(&acquired, &released))
+		goto cleanup;
+	if (expect_err(pinner_map(&p, TEST_IOVA, buf, len), ENOMEM,
+		       what(p.map, " of 64M over 16M")))
+		goto cleanup;
+	if (foll_pins(&acquired_after, &released_after))
+		goto cleanup;
+	acquired = acquired_after - acquired;
+	released = released_after - released;
+	if (acquired > (long long)(max / page_size)) {
+		ksft_print_msg("the refused map pinned %lld pages, over %zu\n",
+			       acquired, max / page_size);
+		goto cleanup;
+	}
+	if (released != acquired) {
+		ksft_print_msg("the refused map pinned %lld pages and unpinned %lld\n",
+			       acquired, released);
+		goto cleanup;
+	}
+	if (check_at_most(cg, "ioasids.pinned.peak", max))
+		goto cleanup;
+	if (check_value(cg, "ioasids.pinned.current", 0))
+		goto cleanup;
+	if (check_events(cg, "ioasids.events.local", 0, 1))
+		goto cleanup;
+
+	ret = KSFT_PASS;
+
+cleanup:
+	pinner_close(&p);
+	mem_free(buf, len);
+	test_cg_leave(root, cg);
+	return ret;
+}
+
+static int test_type1_refused_map(const char *root)
+{
+	return test_refused_map(root, PIN_TYPE1);
+}
+
+static int test_iommufd_refused_map(const char *root)
+{
+	return test_refused_map(root, PIN_IOMMUFD);
+}
+
+/* Tests that map no memory */
 static const struct ioasids_test tests[] = {
 	IOASIDS_TEST(test_pinned_defaults),
 	IOASIDS_TEST(test_pinned_max_invalid),
+	IOASIDS_TEST(test_replace_memlock_file),
+};
+
+/* Tests that map memory, run on each backing */
+static const struct ioasids_test mapping_tests[] = {
 	IOASIDS_TEST(test_type1_charge),
 	IOASIDS_TEST(test_type1_limit),
 	IOASIDS_TEST(test_type1_limit_nested),
+	IOASIDS_TEST(test_type1_refused_map),
 	IOASIDS_TEST(test_type1_close),
 	IOASIDS_TEST(test_type1_kill),
 	IOASIDS_TEST(test_type1_migrate),
 	IOASIDS_TEST(test_type1_vaddr_owner),
+	IOASIDS_TEST(test_type1_replace_memlock),
 	IOASIDS_TEST(test_iommufd_charge),
 	IOASIDS_TEST(test_iommufd_limit),
+	IOASIDS_TEST(test_iommufd_refused_map),
 	IOASIDS_TEST(test_iommufd_close),
 	IOASIDS_TEST(test_iommufd_kill),
 	IOASIDS_TEST(test_iommufd_kill_rlimit_mm),
+	IOASIDS_TEST(test_iommufd_replace_memlock),
 };
+
+#define NR_HUGEPAGES_PATH "/proc/sys/vm/nr_hugepages"
+
+/* vm.nr_hugepages before the tests reserved theirs, or -1 */
+static long long hugepages_before = -1;
+
+/*
+ * Make ready to map memory backed as @backing says; NULL, or why this
+ * kernel cannot back memory so.  Huge pages are reserved for hugetlbfs
+ * here; what the kernel cannot reserve fails the tests that map.
+ */
+static const char *backing_setup(void)
+{
+	char buf[32];
+
+	switch (backing) {
+	case BACKING_THP:
+		if (access("/sys/kernel/mm/transparent_hugepage", F_OK))
+			return "the kernel has no transparent huge pages";
+		return NULL;
+	case BACKING_HUGETLB:
+		if (read_file(NR_HUGEPAGES_PATH, buf, sizeof(buf)))
+			return "the kernel has no hugetlbfs";
+		hugepages_before = strtoll(buf, NULL, 10);
+		snprintf(buf, sizeof(buf), "%lld\n",
+			 hugepages_before + NR_HUGE_PAGES);
+		if (write_text(NR_HUGEPAGES_PATH, buf, strlen(buf)) < 0)
+			ksft_print_msg("cannot reserve %d huge pages\n",
+				       NR_HUGE_PAGES);
+		return NULL;
+	default:
+		return NULL;
+	}
+}
+
+static void backing_cleanup(void)
+{
+	char buf[32];
+
+	if (hugepages_before < 0)
+		return;
+	snprintf(buf, sizeof(buf), "%lld\n", hugepages_before);
+	write_text(NR_HUGEPAGES_PATH, buf, strlen(buf));
+	hugepages_before = -1;
+}
 
 int main(void)
 {
 	char root[PATH_MAX];
+	const char *skip;
+	size_t i;
 
 	ksft_print_header();
 	page_size = sysconf(_SC_PAGESIZE);
@@ -1028,7 +1471,24 @@ int main(void)
 
 	edu_vfio_init();
 
-	ioasids_run_tests(tests, ARRAY_SIZE(tests), root);
+	ksft_set_plan(ARRAY_SIZE(tests) +
+		      NR_BACKINGS * ARRAY_SIZE(mapping_tests));
+	for (i = 0; i < ARRAY_SIZE(tests); i++)
+		ioasids_run_test(&tests[i], root, NULL);
+	for (backing = 0; backing < NR_BACKINGS; backing++) {
+		skip = backing_setup();
+		for (i = 0; i < ARRAY_SIZE(mapping_tests); i++) {
+			if (skip)
+				ksft_test_result_skip("%s %s: %s\n",
+						      mapping_tests[i].name,
+						      backing_name[backing],
+						      skip);
+			else
+				ioasids_run_test(&mapping_tests[i], root,
+						 backing_name[backing]);
+		}
+		backing_cleanup();
+	}
 
 	edu_vfio_exit();
 	ksft_finished();
