@@ -22,9 +22,16 @@ make -s -C "$src" O="$kconfig" ARCH=x86_64 tinyconfig >/dev/null
 "$src/scripts/kconfig/merge_config.sh" -m -O "$kconfig" "$kconfig/.config" \
 	"$@" >/dev/null
 make -s -C "$src" O="$kconfig" ARCH=x86_64 olddefconfig >/dev/null
-for fragment in "$@"; do
-	"$(dirname "$0")/check-config.sh" "$fragment" "$kconfig/.config"
-done
+# What the fragments ask for together: a later fragment's line for an
+# option overrides an earlier one's, as in merge_config.sh.
+awk '/^CONFIG_[A-Za-z0-9_]+=/ {
+	sym = substr($0, 1, index($0, "=") - 1)
+	if (!(sym in line))
+		order[++n] = sym
+	line[sym] = $0
+}
+END { for (i = 1; i <= n; i++) print line[order[i]] }' "$@" > "$kconfig/fragments"
+"$(dirname "$0")/check-config.sh" "$kconfig/fragments" "$kconfig/.config"
 if ! cmp -s "$kconfig/.config" "$obj/.config"; then
 	echo "  CONFIG  $obj/.config"
 	cp "$kconfig/.config" "$obj/.config"

@@ -49,6 +49,7 @@
 #include <linux/ioasid.h>
 #include <linux/ioasids_cgroup.h>
 #include <linux/kernel.h>
+#include <linux/mutex.h>
 #include <linux/page_counter.h>
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
@@ -340,7 +341,9 @@ void ioasids_cgroup_uncharge_ioasids(struct ioasids_cgroup *cg,
  * limit, and takes the charge back when it is over: for as long as that
  * takes, a charge of a thousand pages that a shared ancestor refuses can
  * make a sibling's charge of one page fail, and count an event that no
- * limit caused.  Here the usage of a level grows only when the charge fits.
+ * limit caused.  Here no level ever counts a charge that it refuses; the
+ * levels below it hold the charge until it is taken back, which only the
+ * cgroups below them can see.
  */
 static struct page_counter *ioasids_pinned_try_charge(struct page_counter *counter,
 						      unsigned long nr_pages)
@@ -356,16 +359,10 @@ static struct page_counter *ioasids_pinned_try_charge(struct page_counter *count
 				goto refused;
 		} while (!atomic_long_try_cmpxchg(&c->usage, &usage, new));
 		/*
-		 * The cmpxchg orders the new usage before this read of the
-		 * limit: racing with page_counter_set_max(), either the charge
-		 * sees the lower limit, or the setter sees the higher usage and
-		 * retries.
+		 * A limit written meanwhile applies from the next charge on,
+		 * as a limit may be set below the usage anyway.  The peak is
+		 * kept as page_counter_try_charge() keeps it.
 		 */
-		if (new > READ_ONCE(c->max)) {
-			atomic_long_sub(nr_pages, &c->usage);
-			goto refused;
-		}
-		/* As page_counter_try_charge() keeps ioasids.pinned.peak */
 		if (new > READ_ONCE(c->local_watermark)) {
 			WRITE_ONCE(c->local_watermark, new);
 			if (new > READ_ONCE(c->watermark))
@@ -555,6 +552,12 @@ static int ioasids_parse_bytes(char *buf, unsigned long *npages)
  * a number, -ERANGE for one too large to represent.  A limit below the
  * current usage is accepted: it only fails new charges, as pids.max does.
  */
+/*
+ * Serializes the writes of ioasids.pinned.max, so that pinned_max_by_host
+ * always says who wrote the limit in place, whoever writes it at once.
+ */
+static DEFINE_MUTEX(ioasids_pinned_max_mutex);
+
 static ssize_t ioasids_max_write(struct kernfs_open_file *of, char *buf,
 				 size_t nbytes, loff_t off)
 {
@@ -584,15 +587,19 @@ static ssize_t ioasids_max_write(struct kernfs_open_file *of, char *buf,
 	}
 	/*
 	 * Whether the limit stands in for RLIMIT_MEMLOCK changes on the side
-	 * of a finite limit, so that no pin skips the rlimit without one.
+	 * of a finite limit, so that no mapping made meanwhile skips the
+	 * rlimit without one.  (A mapping decides when it is made, and keeps
+	 * its decision after the limit changes.)
 	 */
 	by_host = max != PAGE_COUNTER_MAX &&
 		  file_ns_capable(of->file, &init_user_ns, CAP_SYS_RESOURCE);
+	mutex_lock(&ioasids_pinned_max_mutex);
 	if (!by_host)
 		WRITE_ONCE(cg->pinned_max_by_host, false);
 	xchg(&cg->res[res].counter.max, max);
 	if (by_host)
 		WRITE_ONCE(cg->pinned_max_by_host, true);
+	mutex_unlock(&ioasids_pinned_max_mutex);
 	return nbytes;
 }
 
