@@ -1,61 +1,101 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ioasidctl apply [--dry-run] [--create] [--no-enable] FILE
+ * ioasidctl apply [--dry-run] [--create] [--no-enable] [--unit=UNIT] FILE
  *
  * Apply a configuration file: the limits of many cgroups, declared.  The
  * whole file is checked first, its syntax and then every line against the
- * system; if any line is bad, nothing is changed.  Applying a file a second
+ * system.  A bad line, or one whose cgroup does not exist yet (a slice not
+ * started), is reported and skipped, and every other line is applied: one
+ * stale line must not leave the other cgroups without their limits.  The
+ * exit status then says that lines were skipped.  Applying a file a second
  * time changes nothing, and says so.
+ *
+ * With --unit, only the line of the cgroup of one systemd unit is applied,
+ * when the unit starts: ioasids@.service does it for every slice that the
+ * file names, so that a slice started late, or again, gets its limits.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cg.h"
+#include "cgpath.h"
 #include "conf.h"
 #include "ioasidctl.h"
 #include "plan.h"
 
 static void apply_help(void)
 {
-	printf("Usage: %s apply [--dry-run] [--create] [--no-enable] FILE\n"
+	printf("Usage: %s apply [--dry-run] [--create] [--no-enable] [--unit=UNIT] FILE\n"
 	       "\n"
 	       "Apply the limits that FILE (\"-\" for standard input) declares, one cgroup\n"
 	       "a line:\n"
 	       "  # comment\n"
 	       "  CGROUP KEY=VALUE...     e.g. /tenant.slice max=64 pinned.max=4G\n"
-	       "The whole file is checked first; if any line is bad, nothing is\n"
-	       "changed and the errors name FILE:LINE.  Every change is reported on one\n"
-	       "line, then a summary.\n"
+	       "The whole file is checked first.  A bad line, or one whose cgroup does\n"
+	       "not exist, is reported with FILE:LINE and skipped; the other lines are\n"
+	       "applied, and the exit status is then 4.  Every change is reported on\n"
+	       "one line, then a summary.\n"
 	       "\n"
-	       "      --dry-run    check and show the changes, make none\n"
+	       "  -n, --dry-run    check and show the changes, make none\n"
 	       "  -c, --create     create missing cgroups\n"
-	       "  -n, --no-enable  do not enable the controller: fail if not enabled\n"
+	       "      --unit=UNIT  apply only the line of the cgroup of the systemd\n"
+	       "                   unit UNIT (such as tenant-a.slice), if any\n"
+	       "      --no-enable  do not enable the controller: fail if not enabled\n"
 	       "  -h, --help       this help\n",
 	       PROGRAM_NAME);
 }
 
+/* Whether @r is the line of the cgroup of the systemd unit @unit */
+static bool is_unit_line(const struct request *r, const char *unit)
+{
+	return r->cgroup && !strcmp(cgpath_basename(r->cgroup), unit);
+}
+
 static int apply_file(const char *path, const struct change_opts *copts)
 {
-	size_t i, done, changes;
+	size_t i, done, changes, n, matched = 0;
 	struct conf conf;
 	struct plan p;
-	int ret, bad;
+	int ret, bad, err;
 
 	/* Every line, then every valid line against the system */
 	bad = conf_parse(path, &conf);
+	if (bad < 0) {
+		conf_free(&conf);
+		return EXIT_INVALID;
+	}
 	ret = cg_init();
 	if (ret) {
 		conf_free(&conf);
 		return ret;
 	}
 	plan_init(&p, copts);
-	for (i = 0; i < conf.n; i++)
-		if (!conf.v[i].invalid && plan_add(&p, &conf.v[i]))
+	/* For one unit, the errors of the other lines are not its own. */
+	if (copts->unit)
+		bad = 0;
+	for (i = 0; i < conf.n; i++) {
+		if (copts->unit && !is_unit_line(&conf.v[i], copts->unit))
+			continue;
+		matched++;
+		if (conf.v[i].invalid) {
+			bad += !!copts->unit;
+			continue;
+		}
+		n = p.n;
+		err = plan_add(&p, &conf.v[i]);
+		if (err == -ENOMEM) {
+			ret = EXIT_FAILED;
+			goto out;
+		}
+		if (err) {
+			plan_truncate(&p, n);
 			bad++;
-	if (bad) {
-		ctl_err("%s: %d error%s: nothing changed", path, bad,
-			bad == 1 ? "" : "s");
-		ret = EXIT_INVALID;
+		}
+	}
+	if (copts->unit && !matched) {
+		printf("%s: no line for %s\n", path, copts->unit);
 		goto out;
 	}
 	changes = plan_changes(&p);
@@ -72,10 +112,60 @@ static int apply_file(const char *path, const struct change_opts *copts)
 	} else {
 		printf("%s: no changes (everything already in place)\n", path);
 	}
+	if (!ret && bad) {
+		ctl_err("%s: %d line%s with errors skipped, the others applied",
+			path, bad, bad == 1 ? "" : "s");
+		ret = EXIT_PARTIAL;
+	}
 out:
 	plan_free(&p);
 	conf_free(&conf);
 	return ret;
+}
+
+static void check_help(void)
+{
+	printf("Usage: %s check FILE\n"
+	       "\n"
+	       "Check the syntax, keys and values of a configuration file (\"-\" for\n"
+	       "standard input), as apply does first, without the system: no cgroup\n"
+	       "need exist, nor the ioasids controller, so that a file can be checked\n"
+	       "before it is installed or the host booted into a kernel with the\n"
+	       "controller.  Every error names FILE:LINE; the exit status is 2 if any.\n"
+	       "\n"
+	       "  -h, --help       this help\n",
+	       PROGRAM_NAME);
+}
+
+int cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	struct conf conf;
+	int c, bad;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			check_help();
+			return EXIT_OK;
+		default:
+			return usage_hint("check");
+		}
+	}
+	if (argc - optind != 1)
+		return usage_error("check", "check: expected one FILE");
+	bad = conf_parse(argv[optind], &conf);
+	if (bad > 0)
+		ctl_err("%s: %d line%s with errors", argv[optind], bad,
+			bad == 1 ? "" : "s");
+	else if (!bad)
+		printf("%s: %zu line%s, no errors\n", argv[optind], conf.n,
+		       conf.n == 1 ? "" : "s");
+	conf_free(&conf);
+	return bad ? EXIT_INVALID : EXIT_OK;
 }
 
 int cmd_apply(int argc, char **argv)

@@ -499,8 +499,8 @@ static char *walk_name(const char *full_path)
 	if (strncmp(full_path, mount_point, len) ||
 	    (full_path[len] && full_path[len] != '/'))
 		return NULL;
-	return cgpath_normalize(*(full_path + len) ? full_path + len : "/",
-				&why);
+	return cgpath_from_kernel(*(full_path + len) ? full_path + len : "/",
+				  &why);
 }
 
 /* @base and every cgroup below it, in tree order (see cgpath_cmp()) */

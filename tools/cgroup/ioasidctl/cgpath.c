@@ -6,6 +6,11 @@
  * nested one.  Names are normalized to one leading slash, no empty
  * component and no trailing slash; "." and ".." are refused, so that a
  * name cannot leave the hierarchy.
+ *
+ * The kernel allows any byte but "/" and NUL in a cgroup's name, which a
+ * delegated tenant chooses: names found in the hierarchy are taken as
+ * they are, and escaped where they are shown (cgpath_escape()).  Only the
+ * names an operator types are refused control characters.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,8 +21,7 @@
 /* Longer names cannot be held by libcgroup (FILENAME_MAX with the mount) */
 #define CGPATH_MAX	3072
 
-/* The normalized name, allocated, or NULL with the reason in @why */
-char *cgpath_normalize(const char *name, const char **why)
+static char *normalize(const char *name, bool typed, const char **why)
 {
 	size_t len = strlen(name), i = 0, o = 0;
 	char *path;
@@ -44,7 +48,8 @@ char *cgpath_normalize(const char *name, const char **why)
 			break;
 		start = i;
 		while (name[i] && name[i] != '/') {
-			if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f) {
+			if (typed && ((unsigned char)name[i] < 0x20 ||
+				      name[i] == 0x7f)) {
 				*why = "control character in cgroup name";
 				goto invalid;
 			}
@@ -68,6 +73,56 @@ char *cgpath_normalize(const char *name, const char **why)
 invalid:
 	free(path);
 	return NULL;
+}
+
+/* The normalized name, allocated, or NULL with the reason in @why */
+char *cgpath_normalize(const char *name, const char **why)
+{
+	return normalize(name, true, why);
+}
+
+/*
+ * The normalized name of a cgroup found in the hierarchy, whatever bytes
+ * its name holds; NULL if out of memory (or, with @why, for "..").
+ */
+char *cgpath_from_kernel(const char *name, const char **why)
+{
+	return normalize(name, false, why);
+}
+
+/*
+ * @s, allocated, with a backslash, a control character or a byte that is
+ * not printable ASCII written as in C ("\\", "\t", "\x1b"), so that no
+ * name can break a table's columns or send a terminal escape sequence;
+ * NULL if out of memory.
+ */
+char *cgpath_escape(const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *out = malloc(4 * strlen(s) + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '\\') {
+			*o++ = '\\';
+			*o++ = '\\';
+		} else if (c == '\t') {
+			*o++ = '\\';
+			*o++ = 't';
+		} else if (c < 0x20 || c >= 0x7f) {
+			*o++ = '\\';
+			*o++ = 'x';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		} else {
+			*o++ = c;
+		}
+	}
+	*o = '\0';
+	return out;
 }
 
 bool cgpath_is_root(const char *path)

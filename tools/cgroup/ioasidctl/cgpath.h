@@ -8,6 +8,8 @@
 #include <stdbool.h>
 
 char *cgpath_normalize(const char *name, const char **why);
+char *cgpath_from_kernel(const char *name, const char **why);
+char *cgpath_escape(const char *s);
 char *cgpath_parent(const char *path);
 bool cgpath_is_root(const char *path);
 int cgpath_depth(const char *path);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The options that set and apply share: --create, --no-enable, --dry-run
- * and --help, parsed alike for both.
+ * and --help, parsed alike for both, and apply's --unit.
  */
 #include <getopt.h>
 #include <stddef.h>
@@ -13,24 +13,29 @@ int change_opts_parse(int argc, char **argv, const char *cmd,
 {
 	static const struct option opts[] = {
 		{ "create", no_argument, NULL, 'c' },
-		{ "no-enable", no_argument, NULL, 'n' },
-		{ "dry-run", no_argument, NULL, 'd' },
+		{ "no-enable", no_argument, NULL, 'E' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "unit", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
 	int c;
 
 	*copts = (struct change_opts){ };
+	/* -n is --dry-run, as for make, rsync and git */
 	while ((c = getopt_long(argc, argv, "cnh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			copts->create = true;
 			break;
-		case 'n':
+		case 'E':
 			copts->no_enable = true;
 			break;
-		case 'd':
+		case 'n':
 			copts->dry_run = true;
+			break;
+		case 'u':
+			copts->unit = optarg;
 			break;
 		case 'h':
 			help();

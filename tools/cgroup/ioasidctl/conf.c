@@ -45,7 +45,7 @@ static const struct request *find_cgroup(const struct conf *c,
 	return NULL;
 }
 
-/* One line, without its comment; returns the number of errors */
+/* One line, without its comment; returns 1 if it has errors, else 0 */
 static int parse_line(struct conf *c, const char *path, unsigned int lineno,
 		      char *line)
 {
@@ -83,23 +83,24 @@ static int parse_line(struct conf *c, const char *path, unsigned int lineno,
 		ctl_err("%s%s: cgroup given twice (first on line %u)", where,
 			r.cgroup, first->line);
 		request_free(&r);
-		return bad + 1;
+		return 1;
 	}
 	r.invalid = bad;
 	tmp = realloc(c->v, (c->n + 1) * sizeof(*c->v));
 	if (!tmp) {
 		ctl_err("out of memory");
 		request_free(&r);
-		return bad + 1;
+		return 1;
 	}
 	c->v = tmp;
 	c->v[c->n++] = r;
-	return bad;
+	return !!bad;
 }
 
 /*
- * Parse @path ("-" for stdin) into @c.  Returns the number of errors, all
- * printed; 0 when the whole file is valid.
+ * Parse @path ("-" for stdin) into @c.  Returns the number of bad lines,
+ * each printed and marked invalid in @c; 0 when the whole file is valid;
+ * -1, printed, when the file cannot be read, whole.
  */
 int conf_parse(const char *path, struct conf *c)
 {
@@ -113,7 +114,7 @@ int conf_parse(const char *path, struct conf *c)
 	f = strcmp(path, "-") ? fopen(path, "re") : stdin;
 	if (!f) {
 		ctl_err("%s: %s", path, strerror(errno));
-		return 1;
+		return -1;
 	}
 	errno = 0;
 	while (getline(&line, &cap, f) >= 0) {
@@ -127,7 +128,7 @@ int conf_parse(const char *path, struct conf *c)
 	}
 	if (ferror(f)) {
 		ctl_err("%s: %s", path, strerror(errno ? errno : EIO));
-		bad++;
+		bad = -1;
 	}
 	free(line);
 	if (f != stdin)

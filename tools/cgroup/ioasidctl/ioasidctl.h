@@ -14,6 +14,7 @@ enum {
 	EXIT_FAILED = 1,	/* an operation failed */
 	EXIT_INVALID = 2,	/* bad usage or input: nothing changed */
 	EXIT_NO_CONTROLLER = 3,	/* no ioasids controller in the kernel */
+	EXIT_PARTIAL = 4,	/* apply: bad lines skipped, the rest applied */
 };
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -26,6 +27,7 @@ struct change_opts {
 	bool create;		/* create missing cgroups */
 	bool no_enable;		/* never write cgroup.subtree_control */
 	bool dry_run;		/* show the changes, make none */
+	const char *unit;	/* apply: only the cgroup of this unit */
 };
 
 /*
@@ -39,6 +41,7 @@ int change_opts_parse(int argc, char **argv, const char *cmd,
 int cmd_status(int argc, char **argv);
 int cmd_set(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 /* The kernel's __printf(), as in tools/include/linux/compiler.h */
 #ifndef __printf

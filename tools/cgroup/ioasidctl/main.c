@@ -6,7 +6,8 @@
  *
  *   ioasidctl status [--json] [CGROUP]
  *   ioasidctl set [--create] [--no-enable] [--dry-run] CGROUP KEY=VALUE...
- *   ioasidctl apply [--dry-run] [--create] [--no-enable] FILE
+ *   ioasidctl apply [--dry-run] [--create] [--no-enable] [--unit=UNIT] FILE
+ *   ioasidctl check FILE
  *
  * This file: the command line and the dispatch to the commands.
  */
@@ -23,6 +24,7 @@ static const struct command {
 	{ "status", cmd_status },
 	{ "set", cmd_set },
 	{ "apply", cmd_apply },
+	{ "check", cmd_check },
 };
 
 static void print_usage(void)
@@ -37,6 +39,7 @@ static void print_usage(void)
 	       "  set [--create] CGROUP KEY=VALUE... set the limits of one cgroup\n"
 	       "  apply [--dry-run] FILE            apply a configuration file, such as\n"
 	       "                                    /etc/ioasids.conf\n"
+	       "  check FILE                        check a configuration file, offline\n"
 	       "\n"
 	       "KEY is max (a number of IOASIDs) or pinned.max (bytes, with an optional\n"
 	       "K, M, G, T, P or E suffix); VALUE may be \"max\" for no limit.\n"
@@ -48,6 +51,7 @@ static void print_usage(void)
 	       "  2  bad usage, invalid value or configuration, missing cgroup, or a\n"
 	       "     controller that cannot be enabled: nothing was changed\n"
 	       "  3  the kernel has no ioasids controller on cgroup v2\n"
+	       "  4  apply: lines with errors were skipped, the others applied\n"
 	       "\n"
 	       "See ioasidctl(8).\n",
 	       PROGRAM_NAME, PROGRAM_NAME);
@@ -78,7 +82,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		return usage_error(NULL, "missing command (status, set or apply)");
+		return usage_error(NULL, "missing command (status, set, apply or check)");
 	for (i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (!strcmp(argv[optind], commands[i].name)) {
 			/* getopt's messages: "ioasidctl set: unrecognized..." */

@@ -48,6 +48,13 @@ void plan_free(struct plan *p)
 	p->n = 0;
 }
 
+/* Drop the actions after the first @n: those of a request that failed */
+void plan_truncate(struct plan *p, size_t n)
+{
+	while (p->n > n)
+		free(p->v[--p->n].cgroup);
+}
+
 static struct action *plan_push(struct plan *p, enum action_type type,
 				const char *cgroup)
 {
@@ -220,7 +227,8 @@ static int current_limits(struct plan *p, const struct request *r,
 
 /*
  * Check @r and add its actions to @p.  Returns 0, or an error number after
- * printing the error; @p is then to be discarded.
+ * printing the error; then plan_truncate() to the number of actions before
+ * the call drops what @r added.
  */
 int plan_add(struct plan *p, const struct request *r)
 {
@@ -296,6 +304,7 @@ static void print_action(const struct action *a)
 {
 	char old[LIMIT_STR_LEN], new[LIMIT_STR_LEN];
 	const char *file = ioasids_keys[a->key].file;
+	bool bytes = ioasids_keys[a->key].bytes;
 
 	switch (a->type) {
 	case ACT_ENABLE:
@@ -306,12 +315,12 @@ static void print_action(const struct action *a)
 		break;
 	case ACT_WRITE:
 		printf("%s: %s: %s -> %s\n", a->cgroup, file,
-		       limit_str(&a->old, old, sizeof(old)),
-		       limit_str(&a->new, new, sizeof(new)));
+		       limit_str(&a->old, bytes, old, sizeof(old)),
+		       limit_str(&a->new, bytes, new, sizeof(new)));
 		break;
 	case ACT_KEEP:
 		printf("%s: %s: %s (unchanged)\n", a->cgroup, file,
-		       limit_str(&a->new, new, sizeof(new)));
+		       limit_str(&a->new, bytes, new, sizeof(new)));
 		break;
 	}
 }
@@ -336,7 +345,8 @@ static int do_action(const struct action *a)
 				a->cgroup, cg_strerror(ret));
 		break;
 	case ACT_WRITE:
-		limit_str(&a->new, value, sizeof(value));
+		/* In bytes, which the kernel reads in every version */
+		limit_str(&a->new, false, value, sizeof(value));
 		ret = cg_write(a->cgroup, file, value);
 		if (ret)
 			ctl_err("%s: %s: %s (writing \"%s\")", a->cgroup,

@@ -35,6 +35,7 @@ struct plan {
 
 void plan_init(struct plan *p, const struct change_opts *opts);
 int plan_add(struct plan *p, const struct request *r);
+void plan_truncate(struct plan *p, size_t n);
 size_t plan_changes(const struct plan *p);
 int plan_execute(struct plan *p, size_t *done);
 void plan_free(struct plan *p);

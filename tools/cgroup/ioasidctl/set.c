@@ -22,15 +22,15 @@ static void set_help(void)
 	       "/tenant-a or /system.slice/vm1.service).  KEY=VALUE is one of\n"
 	       "  max=N|max          ioasids.max, the number of IOASIDs\n"
 	       "  pinned.max=SIZE|max  ioasids.pinned.max, bytes with an optional\n"
-	       "                     K, M, G, T, P or E suffix (powers of 1024)\n"
+	       "                     K, M, G, T, P or E suffix, or KiB ... EiB\n"
 	       "\n"
 	       "The ioasids controller is enabled in cgroup.subtree_control of every\n"
 	       "ancestor that lacks it, from the root down.  Every change is reported\n"
 	       "on one line; a value already in place is reported as unchanged.\n"
 	       "\n"
 	       "  -c, --create     create CGROUP (and its missing parents) if missing\n"
-	       "  -n, --no-enable  do not enable the controller: fail if not enabled\n"
-	       "      --dry-run    check and show the changes, make none\n"
+	       "      --no-enable  do not enable the controller: fail if not enabled\n"
+	       "  -n, --dry-run    check and show the changes, make none\n"
 	       "  -h, --help       this help\n",
 	       PROGRAM_NAME);
 }
@@ -46,6 +46,8 @@ int cmd_set(int argc, char **argv)
 	ret = change_opts_parse(argc, argv, "set", set_help, &copts);
 	if (ret >= 0)
 		return ret;
+	if (copts.unit)
+		return usage_error("set", "set: --unit is an option of apply");
 	if (argc - optind < 2)
 		return usage_error("set", "set: expected CGROUP and at least one KEY=VALUE");
 

@@ -7,7 +7,8 @@
  * - "max", or a decimal number, nothing else: no sign, no blank, no hex;
  * - sizes take one optional K, M, G, T, P or E suffix (powers of 1024,
  *   either case), as memory.max does, and are rounded down to a whole
- *   number of pages, as the kernel stores them;
+ *   number of pages, as the kernel stores them; "iB" may follow the
+ *   suffix ("4GiB"), which ioasidctl also prints;
  * - a number that does not fit, or a limit of PAGE_COUNTER_MAX pages or
  *   more (the kernel's "max"), is out of range.
  */
@@ -70,6 +71,12 @@ static int parse_bytes(const char *s, unsigned long long *bytes)
 	if (!len || len >= sizeof(digits))
 		return len ? -ERANGE : -EINVAL;
 	memcpy(digits, s, len + 1);
+	/* "4GiB", as size_str() prints it, is "4G" */
+	if (len > 3 && !strcmp(digits + len - 2, "iB") &&
+	    strchr(suffixes, toupper((unsigned char)digits[len - 3]))) {
+		len -= 2;
+		digits[len] = '\0';
+	}
 	suffix = strchr(suffixes, toupper((unsigned char)digits[len - 1]));
 	if (suffix && *suffix) {
 		shift = 10 * (suffix - suffixes + 1);
@@ -142,39 +149,36 @@ bool limit_equal(const struct limit *a, const struct limit *b)
 	return a->value == b->value;
 }
 
-const char *limit_str(const struct limit *l, char *buf, size_t len)
+/* "max", or a count, or a size as size_str() prints it (@bytes) */
+const char *limit_str(const struct limit *l, bool bytes, char *buf,
+		      size_t len)
 {
 	if (l->is_max)
 		snprintf(buf, len, "max");
+	else if (bytes)
+		size_str(l->value, buf, len);
 	else
 		snprintf(buf, len, "%llu", (unsigned long long)l->value);
 	return buf;
 }
 
-static const char * const units[] = {
-	"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"
-};
-
-/* A size for humans: "0", "512B", "4KiB", "1.5GiB" (one decimal at most) */
-const char *size_human(unsigned long long bytes, char *buf, size_t len)
+/*
+ * A size, exactly, in the largest binary unit that divides it: "0",
+ * "4095", "4KiB", "1536MiB", "16GiB".  What it prints, limit_parse()
+ * reads back, so that a value shown by status can be given to set.
+ */
+const char *size_str(unsigned long long bytes, char *buf, size_t len)
 {
+	static const char units[] = "KMGTPE";
 	unsigned int i = 0;
-	double v = bytes;
-	char num[LIMIT_STR_LEN];
-	size_t n;
 
-	if (!bytes) {
-		snprintf(buf, len, "0");
-		return buf;
-	}
-	while (v >= 1024 && i < ARRAY_SIZE(units) - 1) {
-		v /= 1024;
+	while (bytes && !(bytes & 1023) && i < sizeof(units) - 1) {
+		bytes >>= 10;
 		i++;
 	}
-	snprintf(num, sizeof(num), "%.1f", v);
-	n = strlen(num);
-	if (!i || (n > 2 && !strcmp(num + n - 2, ".0")))
-		snprintf(num, sizeof(num), "%.0f", v);
-	snprintf(buf, len, "%s%s", num, units[i]);
+	if (i)
+		snprintf(buf, len, "%llu%ciB", bytes, units[i - 1]);
+	else
+		snprintf(buf, len, "%llu", bytes);
 	return buf;
 }

@@ -21,8 +21,9 @@ int limit_parse(const char *s, bool bytes, struct limit *out,
 		const char **why);
 int limit_parse_kernel(const char *s, struct limit *out);
 bool limit_equal(const struct limit *a, const struct limit *b);
-const char *limit_str(const struct limit *l, char *buf, size_t len);
-const char *size_human(unsigned long long bytes, char *buf, size_t len);
+const char *limit_str(const struct limit *l, bool bytes, char *buf,
+		      size_t len);
+const char *size_str(unsigned long long bytes, char *buf, size_t len);
 int parse_u64(const char *s, unsigned long long *out);
 
 #endif /* IOASIDCTL_SIZE_H */

@@ -4,8 +4,9 @@
  * one JSON document for scripts.
  *
  * The table has one row per cgroup, indented by two spaces a level below
- * the first, aligned columns, sizes in binary units (KiB, MiB, GiB, ...)
- * and "-" where a cgroup has no such file (the root has no limits and no
+ * the first, aligned columns, sizes exact in the largest binary unit
+ * that divides them (4KiB, 1536MiB, 16GiB), which set reads back, and
+ * "-" where a cgroup has no such file (the root has no limits and no
  * events).  The capacity of the system comes first.
  *
  * The JSON document is an object: {"capacity": N, "cgroups": [...]}, one
@@ -65,7 +66,7 @@ static void size_limit_cell(char *cell, bool has, const struct limit *l)
 	else if (l->is_max)
 		snprintf(cell, CELL_LEN, "max");
 	else
-		size_human(l->value, cell, CELL_LEN);
+		size_str(l->value, cell, CELL_LEN);
 }
 
 static int fill_cells(struct row_cells *rc, const struct status_row *r)
@@ -73,24 +74,31 @@ static int fill_cells(struct row_cells *rc, const struct status_row *r)
 	const struct ioasids_state *st = &r->st;
 	char (*cells)[CELL_LEN] = rc->v;
 
-	if (asprintf(&rc->cgroup, "%*s%s", 2 * r->depth, "",
-		     r->depth ? cgpath_basename(r->path) : r->path) < 0) {
+	char *name;
+	int ret;
+
+	name = cgpath_escape(r->depth ? cgpath_basename(r->path) : r->path);
+	if (!name)
+		return -1;
+	ret = asprintf(&rc->cgroup, "%*s%s", 2 * r->depth, "", name);
+	free(name);
+	if (ret < 0) {
 		rc->cgroup = NULL;
 		return -1;
 	}
 	snprintf(cells[COL_CURRENT], CELL_LEN, "%llu",
 		 (unsigned long long)st->current);
 	if (st->has_limits)
-		limit_str(&st->max, cells[COL_MAX], CELL_LEN);
+		limit_str(&st->max, false, cells[COL_MAX], CELL_LEN);
 	else
 		snprintf(cells[COL_MAX], CELL_LEN, "-");
 	snprintf(cells[COL_PEAK], CELL_LEN, "%llu",
 		 (unsigned long long)st->peak);
 	event_cell(cells[COL_EVENTS], st, "max");
-	size_human(st->pinned_current, cells[COL_PINNED], CELL_LEN);
+	size_str(st->pinned_current, cells[COL_PINNED], CELL_LEN);
 	size_limit_cell(cells[COL_PINNED_MAX], st->has_limits,
 			&st->pinned_max);
-	size_human(st->pinned_peak, cells[COL_PINNED_PEAK], CELL_LEN);
+	size_str(st->pinned_peak, cells[COL_PINNED_PEAK], CELL_LEN);
 	event_cell(cells[COL_PINNED_EVENTS], st, "pinned.max");
 	return 0;
 }

@@ -29,7 +29,7 @@ write_conf() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"$T/a: ioasids.max: max -> 10"* ]]
 	[[ "$output" == *"$T/a/x: ioasids.max: max -> 4"* ]]
-	[[ "$output" == *"$T/b: ioasids.pinned.max: max -> 1073741824"* ]]
+	[[ "$output" == *"$T/b: ioasids.pinned.max: max -> 1GiB"* ]]
 	[[ "${lines[-1]}" =~ ^"$CONF: "[0-9]+" changes made"$ ]]
 	file_is "$CG$T/a/ioasids.max" 10
 	file_is "$CG$T/a/ioasids.pinned.max" 67108864
@@ -57,16 +57,26 @@ write_conf() {
 	[ ! -e "$CG$T/a/ioasids.max" ] || file_is "$CG$T/a/ioasids.max" max
 }
 
-@test "apply: one bad line among good ones: nothing applied, the error names FILE:LINE" {
-	ioasidctl set --create "$T/a" max=1 pinned.max=1M
-	ioasidctl set --create "$T/b" max=2
-	ioasidctl set --create "$T/c" max=3
+@test "apply -n is --dry-run: shows the changes, makes none" {
+	ioasidctl set --create "$T/a" max=max
+	write_conf <<-EOF
+	$T/a max=3
+	EOF
+	run ioasidctl apply -n "$CONF"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$T/a: ioasids.max: max -> 3"* ]]
+	[[ "${lines[-1]}" == "$CONF: "*" to make (dry run: nothing changed)" ]]
+	file_is "$CG$T/a/ioasids.max" max
+}
+
+@test "apply: one bad or stale line among good ones is skipped, the rest applied (exit 4)" {
 	snapshot() {
-		grep -H . "$CG$T"/*/ioasids.max "$CG$T"/*/ioasids.pinned.max \
-			"$CG$T"/cgroup.subtree_control "$CG$T"/*/cgroup.subtree_control
+		grep -H . "$CG$T"/*/ioasids.max "$CG$T"/*/ioasids.pinned.max
 	}
-	before=$(snapshot)
 	check_bad() {	# LINE: the file's bad line; expected error
+		ioasidctl set --create "$T/a" max=1 pinned.max=1M > /dev/null
+		ioasidctl set --create "$T/b" max=2 > /dev/null
+		ioasidctl set --create "$T/c" max=3 > /dev/null
 		write_conf <<-EOF
 		# good, bad, good
 		$T/a max=11 pinned.max=2M
@@ -75,12 +85,16 @@ write_conf() {
 		$T/c max=13
 		EOF
 		run ioasidctl apply "$CONF"
-		[ "$status" -eq 2 ] || { echo "$1: status $status"; return 1; }
+		[ "$status" -eq 4 ] || { echo "$1: status $status"; return 1; }
 		[[ "$output" == *"ioasidctl: $CONF:4: $2"* ]] ||
 			{ echo "$1: $output"; return 1; }
-		[ "${lines[-1]}" = "ioasidctl: $CONF: 1 error: nothing changed" ] ||
+		[ "${lines[-1]}" = "ioasidctl: $CONF: 1 line with errors skipped, the others applied" ] ||
 			{ echo "$1: $output"; return 1; }
-		[ "$(snapshot)" = "$before" ] || { echo "$1: changed"; return 1; }
+		[ "$(snapshot)" = "$(printf '%s\n' \
+			"$CG$T/a/ioasids.max:11" "$CG$T/b/ioasids.max:12" \
+			"$CG$T/c/ioasids.max:13" "$CG$T/a/ioasids.pinned.max:2097152" \
+			"$CG$T/b/ioasids.pinned.max:max" "$CG$T/c/ioasids.pinned.max:max")" ] ||
+			{ echo "$1: $(snapshot)"; return 1; }
 	}
 	check_bad "$T/d max=10x" "$T/d: ioasids.max: Invalid argument"
 	check_bad "$T/d max=4 pinned.max=1Q" "$T/d: ioasids.pinned.max: Invalid argument"
@@ -101,12 +115,56 @@ write_conf() {
 	$T/a pinned.max=1G
 	EOF
 	run ioasidctl apply "$CONF"
-	[ "$status" -eq 2 ]
+	[ "$status" -eq 4 ]
 	[[ "$output" == *"ioasidctl: $CONF:1: $T/a: ioasids.max: Invalid argument"* ]]
 	[[ "$output" == *"ioasidctl: $CONF:2: $T/nope: cgroup does not exist"* ]]
 	[[ "$output" == *"ioasidctl: $CONF:3: $T/a: cgroup given twice (first on line 1)"* ]]
-	[ "${lines[-1]}" = "ioasidctl: $CONF: 3 errors: nothing changed" ]
+	[ "${lines[-1]}" = "ioasidctl: $CONF: 3 lines with errors skipped, the others applied" ]
 	refute grep -qw ioasids "$CG$T/cgroup.subtree_control"
+}
+
+@test "check: a file checked offline, with cgroups that do not exist" {
+	write_conf <<-EOF
+	# slices not started yet, and a value in status's format
+	$T/later.slice max=4 pinned.max=1536MiB
+	/not-here/either.slice max=max
+	EOF
+	run ioasidctl check "$CONF"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$CONF: 2 lines, no errors" ]
+	[ ! -d "$CG$T" ]
+	write_conf <<-EOF
+	$T/a.slice max=4
+	$T/a.slice pinned.max=1Q
+	$T/b.slice maxx=1
+	EOF
+	run ioasidctl check "$CONF"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"$CONF:2: $T/a.slice: cgroup given twice (first on line 1)"* ]]
+	[[ "$output" == *"$CONF:3: $T/b.slice: maxx: unknown key"* ]]
+	[ "${lines[-1]}" = "ioasidctl: $CONF: 2 lines with errors" ]
+}
+
+@test "apply --unit: only the line of one systemd unit's cgroup" {
+	ioasidctl set --create "$T/a.slice" max=max
+	ioasidctl set --create "$T/b.slice" max=max
+	write_conf <<-EOF
+	$T/a.slice max=3
+	$T/b.slice max=4
+	$T/stale.slice max=5
+	EOF
+	run ioasidctl apply --unit=b.slice "$CONF"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$T/b.slice: ioasids.max: max -> 4" ]
+	file_is "$CG$T/a.slice/ioasids.max" max
+	file_is "$CG$T/b.slice/ioasids.max" 4
+	run ioasidctl apply --unit=other.slice "$CONF"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$CONF: no line for other.slice" ]
+	run ioasidctl apply --unit=stale.slice "$CONF"
+	[ "$status" -eq 4 ]
+	run ioasidctl set --unit=b.slice "$T/a.slice" max=1
+	[ "$status" -eq 2 ]
 }
 
 @test "apply --create creates missing cgroups; stdin with -" {

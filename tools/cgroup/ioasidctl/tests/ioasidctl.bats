@@ -51,7 +51,7 @@ need_tenant() {
 	run ioasidctl --version
 	[ "$status" -eq 0 ]
 	[[ "$output" == "ioasidctl "* ]]
-	for cmd in status set apply; do
+	for cmd in status set apply check; do
 		run ioasidctl "$cmd" --help
 		[ "$status" -eq 0 ]
 		[[ "$output" == "Usage: ioasidctl $cmd"* ]]
@@ -120,13 +120,13 @@ need_tenant() {
 	run ioasidctl set "$T/a" max=10 pinned.max=1G
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "$T/a: ioasids.max: 10 (unchanged)" ]
-	[ "${lines[1]}" = "$T/a: ioasids.pinned.max: 1073741824 (unchanged)" ]
+	[ "${lines[1]}" = "$T/a: ioasids.pinned.max: 1GiB (unchanged)" ]
 	[ "${#lines[@]}" -eq 2 ]
 	# One changed, one not
 	run ioasidctl set "$T/a" max=11 pinned.max=1G
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "$T/a: ioasids.max: 10 -> 11" ]
-	[ "${lines[1]}" = "$T/a: ioasids.pinned.max: 1073741824 (unchanged)" ]
+	[ "${lines[1]}" = "$T/a: ioasids.pinned.max: 1GiB (unchanged)" ]
 	file_is "$CG$T/a/ioasids.max" 11
 }
 
@@ -140,7 +140,40 @@ need_tenant() {
 		file_is "$CG$T/a/ioasids.pinned.max" "${pair#*:}"
 	done
 	run ioasidctl set "$T/a" pinned.max=2G
-	[ "$output" = "$T/a: ioasids.pinned.max: 1073741824 -> 2147483648" ]
+	[ "$output" = "$T/a: ioasids.pinned.max: 1GiB -> 2GiB" ]
+}
+
+@test "set: what status and set print, set takes back (GiB, exact, not rounded)" {
+	ioasidctl set --create "$T/a" pinned.max=1536M
+	run ioasidctl status "$T/a"
+	[ "$status" -eq 0 ]
+	read -ra a <<< "${lines[2]}"
+	[ "${a[6]}" = 1536MiB ]
+	ioasidctl set "$T/a" pinned.max=max
+	run ioasidctl set "$T/a" "pinned.max=${a[6]}"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$T/a: ioasids.pinned.max: max -> 1536MiB" ]
+	file_is "$CG$T/a/ioasids.pinned.max" 1610612736
+	run ioasidctl set "$T/a" pinned.max=4GiB
+	[ "$status" -eq 0 ]
+	[ "$output" = "$T/a: ioasids.pinned.max: 1536MiB -> 4GiB" ]
+	file_is "$CG$T/a/ioasids.pinned.max" 4294967296
+	# Each size in the largest unit that divides it
+	page=$(getconf PAGESIZE)
+	run ioasidctl set "$T/a" "pinned.max=$((page * 3))"
+	[ "$output" = "$T/a: ioasids.pinned.max: 4GiB -> $((page * 3 / 1024))KiB" ]
+	# "GB" would be ambiguous: refused
+	run ioasidctl set "$T/a" pinned.max=4GB
+	[ "$status" -eq 2 ]
+}
+
+@test "set -n is --dry-run, as for make, rsync and git: nothing written" {
+	ioasidctl set --create "$T/a" max=max
+	run ioasidctl set -n "$T/a" max=5
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$T/a: ioasids.max: max -> 5" ]
+	[ "${lines[-1]}" = "dry run: 1 change not made" ]
+	file_is "$CG$T/a/ioasids.max" max
 }
 
 @test "set: max=max removes the limit; 0 is a limit" {
@@ -345,6 +378,28 @@ need_tenant() {
 		.pinned_max == 67108864 and .pinned_peak == 1048576' <<< "$output"
 	kill "$TENANT_PID"
 	wait "$TENANT_PID" || true
+}
+
+@test "status: any name a tenant may give a cgroup, escaped in text, valid JSON" {
+	ioasidctl set --create "$T/a" max=max
+	mkdir "$CG$T/"$'tab\there' "$CG$T/"$'esc\e[31mred' "$CG$T/"$'bad\xffutf8' \
+		"$CG$T/back\\slash"
+	run ioasidctl status "$T"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'  tab\there '* ]]
+	[[ "$output" == *'  esc\x1b[31mred '* ]]
+	[[ "$output" == *'  bad\xffutf8 '* ]]
+	[[ "$output" == *'  back\\slash '* ]]
+	[[ "$output" != *$'\e'* ]] && [[ "$output" != *$'\t'* ]]
+	# One line per cgroup, the columns whole
+	[ "${#lines[@]}" -eq 8 ]
+	run ioasidctl status --json "$T"
+	[ "$status" -eq 0 ]
+	iconv -f UTF-8 -t UTF-8 <<< "$output" > /dev/null
+	names=$(jq -r '.cgroups[].path' <<< "$output" | sort)
+	expected=$(printf '%s\n' "$T" "$T/a" "$T/"$'bad\xef\xbf\xbdutf8' "$T/back\\slash" \
+		"$T/"$'esc\e[31mred' "$T/"$'tab\there' | sort)
+	[ "$names" = "$expected" ]
 }
 
 @test "status: errors for a missing cgroup and for a cgroup without the controller" {

@@ -114,7 +114,7 @@ teardown() {
 	run ioasidctl set "/$L" max=7 pinned.max=2G
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "/$L: ioasids.max: 7 (unchanged)" ]
-	[ "${lines[1]}" = "/$L: ioasids.pinned.max: max -> 2147483648" ]
+	[ "${lines[1]}" = "/$L: ioasids.pinned.max: max -> 2GiB" ]
 	[ "$(cgget -n -v -r ioasids.pinned.max "$L")" = 2147483648 ]
 	run ioasidctl status --json "/$L"
 	[ "$status" -eq 0 ]

@@ -61,7 +61,8 @@ teardown_file() {
 teardown() {
 	[ -e "$BATS_FILE_TMPDIR/skip" ] && return 0
 	systemctl stop "$SLEEP" "$SLICE" 2>/dev/null || true
-	systemctl reset-failed "$SLEEP" ioasids.service 2>/dev/null || true
+	systemctl reset-failed "$SLEEP" ioasids.service \
+		"ioasids@$SLICE.service" 2>/dev/null || true
 }
 
 # The journal of ioasids.service since the cursor saved by journal_mark
@@ -158,20 +159,48 @@ install_sleep_service() {
 	journal_wait "/$SLICE: ioasids.max: 8 -> 9"
 }
 
-@test "ioasids.service fails, and changes nothing, on a bad file" {
+@test "ioasids.service applies the good lines of a file with a stale one, and fails (4)" {
 	systemctl start "$SLICE"
 	ioasidctl set "/$SLICE" max=9
 	cat > "$CONF" <<-EOF
+	/$SLICE.retired max=1
 	/$SLICE max=10
-	/$SLICE.nonexistent max=1
+	/$SLICE max=1Q
 	EOF
 	journal_mark
 	run systemctl restart ioasids.service
 	[ "$status" -ne 0 ]
 	[ "$(systemctl show -p Result --value ioasids.service)" = exit-code ]
-	[ "$(systemctl show -p ExecMainStatus --value ioasids.service)" = 2 ]
-	file_is "$CG/$SLICE/ioasids.max" 9
-	journal_wait "$CONF:2: /$SLICE.nonexistent: cgroup does not exist"
+	[ "$(systemctl show -p ExecMainStatus --value ioasids.service)" = 4 ]
+	file_is "$CG/$SLICE/ioasids.max" 10
+	journal_wait "$CONF:1: /$SLICE.retired: cgroup does not exist"
+	journal_wait "$CONF:3: /$SLICE: ioasids.max: Invalid argument"
+	journal_wait "$CONF: 2 lines with errors skipped, the others applied"
+}
+
+@test "a slice started after the file was applied, or started again, gets its limits" {
+	systemctl stop "$SLICE"
+	cat > "$CONF" <<-EOF
+	/$SLICE max=6 pinned.max=8M
+	EOF
+	# ioasids-generator makes the slice want ioasids@$SLICE.service.
+	systemctl daemon-reload
+	systemctl restart ioasids.service || true
+	[ ! -d "$CG/$SLICE" ]
+
+	systemctl start "$SLICE"
+	wait_value "$CG/$SLICE/ioasids.max" 6
+	file_is "$CG/$SLICE/ioasids.pinned.max" 8388608
+	[ "$(systemctl show -p ActiveState --value "ioasids@$SLICE.service")" = active ]
+
+	# Stopped, the slice's cgroup goes; started again, it is new, and
+	# gets its limits again with no reload.
+	systemctl stop "$SLICE"
+	[ ! -d "$CG/$SLICE" ]
+	[ "$(systemctl show -p ActiveState --value "ioasids@$SLICE.service")" = inactive ]
+	systemctl start "$SLICE"
+	wait_value "$CG/$SLICE/ioasids.max" 6
+	file_is "$CG/$SLICE/ioasids.pinned.max" 8388608
 }
 
 @test "a drop-in gives one service its limit: ExecStartPre=+ioasidctl set /system.slice/%n" {
