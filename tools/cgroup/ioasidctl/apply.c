@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cg.h"
@@ -40,25 +41,21 @@ static void apply_help(void)
 	       "\n"
 	       "  -n, --dry-run    check and show the changes, make none\n"
 	       "  -c, --create     create missing cgroups\n"
-	       "      --unit=UNIT  apply only the line of the cgroup of the systemd\n"
-	       "                   unit UNIT (such as tenant-a.slice), if any\n"
+	       "      --unit=SLICE apply only the line of the cgroup of the systemd\n"
+	       "                   slice SLICE (such as tenant-a.slice), if any\n"
+	       "      --missing-ok a line whose cgroup does not exist is no error\n"
 	       "      --no-enable  do not enable the controller: fail if not enabled\n"
 	       "  -h, --help       this help\n",
 	       PROGRAM_NAME);
 }
 
-/* Whether @r is the line of the cgroup of the systemd unit @unit */
-static bool is_unit_line(const struct request *r, const char *unit)
-{
-	return r->cgroup && !strcmp(cgpath_basename(r->cgroup), unit);
-}
-
-static int apply_file(const char *path, const struct change_opts *copts)
+static int apply_file(const char *path, const struct change_opts *copts,
+		      const char *unit_cgroup)
 {
 	size_t i, done, changes, n, matched = 0;
+	int ret, bad, err, missing = 0;
 	struct conf conf;
 	struct plan p;
-	int ret, bad, err;
 
 	/* Every line, then every valid line against the system */
 	bad = conf_parse(path, &conf);
@@ -76,7 +73,8 @@ static int apply_file(const char *path, const struct change_opts *copts)
 	if (copts->unit)
 		bad = 0;
 	for (i = 0; i < conf.n; i++) {
-		if (copts->unit && !is_unit_line(&conf.v[i], copts->unit))
+		if (unit_cgroup && (!conf.v[i].cgroup ||
+				    strcmp(conf.v[i].cgroup, unit_cgroup)))
 			continue;
 		matched++;
 		if (conf.v[i].invalid) {
@@ -91,11 +89,14 @@ static int apply_file(const char *path, const struct change_opts *copts)
 		}
 		if (err) {
 			plan_truncate(&p, n);
-			bad++;
+			if (err == -ENOENT && copts->missing_ok)
+				missing++;
+			else
+				bad++;
 		}
 	}
-	if (copts->unit && !matched) {
-		printf("%s: no line for %s\n", path, copts->unit);
+	if (unit_cgroup && !matched) {
+		printf("%s: no line for %s\n", path, unit_cgroup);
 		goto out;
 	}
 	changes = plan_changes(&p);
@@ -112,9 +113,12 @@ static int apply_file(const char *path, const struct change_opts *copts)
 	} else {
 		printf("%s: no changes (everything already in place)\n", path);
 	}
+	if (missing)
+		printf("%s: %d line%s for cgroups that do not exist yet skipped\n",
+		       path, missing, missing == 1 ? "" : "s");
 	if (!ret && bad) {
-		ctl_err("%s: %d line%s with errors skipped, the others applied",
-			path, bad, bad == 1 ? "" : "s");
+		ctl_err("%s: %d line%s with errors skipped", path, bad,
+			bad == 1 ? "" : "s");
 		ret = EXIT_PARTIAL;
 	}
 out:
@@ -171,6 +175,7 @@ int cmd_check(int argc, char **argv)
 int cmd_apply(int argc, char **argv)
 {
 	struct change_opts copts;
+	char *unit_cgroup = NULL;
 	int ret;
 
 	ret = change_opts_parse(argc, argv, "apply", apply_help, &copts);
@@ -178,7 +183,14 @@ int cmd_apply(int argc, char **argv)
 		return ret;
 	if (argc - optind != 1)
 		return usage_error("apply", "apply: expected one FILE");
-	ret = apply_file(argv[optind], &copts);
+	if (copts.unit) {
+		unit_cgroup = cgpath_of_slice(copts.unit);
+		if (!unit_cgroup)
+			return usage_error("apply", "apply: --unit=%s: not the name of a slice",
+					   copts.unit);
+	}
+	ret = apply_file(argv[optind], &copts, unit_cgroup);
+	free(unit_cgroup);
 	cg_exit();
 	return ret;
 }

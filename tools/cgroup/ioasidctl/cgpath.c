@@ -125,6 +125,38 @@ char *cgpath_escape(const char *s)
 	return out;
 }
 
+/*
+ * The cgroup of the systemd slice @unit, allocated, as systemd places it:
+ * "a-b.slice" is "/a.slice/a-b.slice", "-.slice" the root; NULL if @unit
+ * is no slice's name systemd would make (escaped characters included),
+ * or out of memory.
+ */
+char *cgpath_of_slice(const char *unit)
+{
+	size_t len = strlen(unit), n, i, o = 0;
+	char *path;
+
+	if (!strcmp(unit, "-.slice"))
+		return strdup("/");
+	if (len <= strlen(".slice") || strcmp(unit + len - 6, ".slice"))
+		return NULL;
+	n = len - 6;
+	for (i = 0; i < n; i++)
+		if (unit[i] == '\\' || unit[i] == '/' ||
+		    (unit[i] == '-' && (!i || i == n - 1 || unit[i + 1] == '-')))
+			return NULL;
+	/* At most one "/" and ".slice" for each component of the name */
+	path = malloc(n * 8 + 8);
+	if (!path)
+		return NULL;
+	for (i = 0; i <= n; i++) {
+		if (i < n && unit[i] != '-')
+			continue;
+		o += sprintf(path + o, "/%.*s.slice", (int)i, unit);
+	}
+	return path;
+}
+
 bool cgpath_is_root(const char *path)
 {
 	return !strcmp(path, "/");

@@ -10,6 +10,7 @@
 char *cgpath_normalize(const char *name, const char **why);
 char *cgpath_from_kernel(const char *name, const char **why);
 char *cgpath_escape(const char *s);
+char *cgpath_of_slice(const char *unit);
 char *cgpath_parent(const char *path);
 bool cgpath_is_root(const char *path);
 int cgpath_depth(const char *path);

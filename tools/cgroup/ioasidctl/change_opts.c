@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The options that set and apply share: --create, --no-enable, --dry-run
- * and --help, parsed alike for both, and apply's --unit.
+ * and --help, parsed alike for both, and apply's --unit and --missing-ok.
  */
 #include <getopt.h>
 #include <stddef.h>
@@ -16,6 +16,7 @@ int change_opts_parse(int argc, char **argv, const char *cmd,
 		{ "no-enable", no_argument, NULL, 'E' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "unit", required_argument, NULL, 'u' },
+		{ "missing-ok", no_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
@@ -36,6 +37,9 @@ int change_opts_parse(int argc, char **argv, const char *cmd,
 			break;
 		case 'u':
 			copts->unit = optarg;
+			break;
+		case 'm':
+			copts->missing_ok = true;
 			break;
 		case 'h':
 			help();

@@ -28,6 +28,7 @@ struct change_opts {
 	bool no_enable;		/* never write cgroup.subtree_control */
 	bool dry_run;		/* show the changes, make none */
 	const char *unit;	/* apply: only the cgroup of this unit */
+	bool missing_ok;	/* apply: skip missing cgroups, no error */
 };
 
 /*

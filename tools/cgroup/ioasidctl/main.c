@@ -48,7 +48,7 @@ static void print_usage(void)
 	       "Exit status:\n"
 	       "  0  success (including: nothing to change)\n"
 	       "  1  an operation failed (the changes made before it are reported)\n"
-	       "  2  bad usage, invalid value or configuration, missing cgroup, or a\n"
+	       "  2  bad usage, invalid value or file, or (set) a missing cgroup or a\n"
 	       "     controller that cannot be enabled: nothing was changed\n"
 	       "  3  the kernel has no ioasids controller on cgroup v2\n"
 	       "  4  apply: lines with errors were skipped, the others applied\n"

@@ -171,7 +171,7 @@ static int ensure_enabled(struct plan *p, const struct request *r,
 		ctl_err("%s%s: %s: %s (the ioasids controller is not enabled in %s/cgroup.subtree_control)",
 			r->where, target, request_first_file(r),
 			strerror(ENOENT), cgpath_prefix(cgroup));
-		return -ENOENT;
+		return -EOPNOTSUPP;
 	}
 	if (!planned(p, ACT_CREATE, cgroup)) {
 		ret = check_enable(r, cgroup);
@@ -217,7 +217,8 @@ static int current_limits(struct plan *p, const struct request *r,
 		ctl_err("%s%s: %s: %s", r->where, r->cgroup,
 			request_first_file(r), cg_strerror(ret));
 		ioasids_state_free(&st);
-		return ret;
+		/* -ENOENT is for a cgroup that does not exist */
+		return ret == -ENOENT ? -EOPNOTSUPP : ret;
 	}
 	cur[KEY_MAX] = st.max;
 	cur[KEY_PINNED_MAX] = st.pinned_max;
@@ -227,8 +228,9 @@ static int current_limits(struct plan *p, const struct request *r,
 
 /*
  * Check @r and add its actions to @p.  Returns 0, or an error number after
- * printing the error; then plan_truncate() to the number of actions before
- * the call drops what @r added.
+ * printing the error, -ENOENT if the cgroup or an ancestor does not exist
+ * (without --create); then plan_truncate() to the number of actions
+ * before the call drops what @r added.
  */
 int plan_add(struct plan *p, const struct request *r)
 {

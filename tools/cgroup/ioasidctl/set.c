@@ -46,8 +46,8 @@ int cmd_set(int argc, char **argv)
 	ret = change_opts_parse(argc, argv, "set", set_help, &copts);
 	if (ret >= 0)
 		return ret;
-	if (copts.unit)
-		return usage_error("set", "set: --unit is an option of apply");
+	if (copts.unit || copts.missing_ok)
+		return usage_error("set", "set: --unit and --missing-ok are options of apply");
 	if (argc - optind < 2)
 		return usage_error("set", "set: expected CGROUP and at least one KEY=VALUE");
 

@@ -94,8 +94,11 @@ static int collect(const char *base, struct status *s)
 		if (ret == -ENOENT)	/* removed since the walk */
 			continue;
 		if (ret) {
-			ctl_err("%s: %s.*: %s", paths[i], IOASIDS,
+			char *name = cgpath_escape(paths[i]);
+
+			ctl_err("%s: %s.*: %s", name ? name : "?", IOASIDS,
 				cg_strerror(ret));
+			free(name);
 			break;
 		}
 		if (!st.enabled)

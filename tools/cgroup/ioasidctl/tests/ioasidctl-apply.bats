@@ -88,7 +88,7 @@ write_conf() {
 		[ "$status" -eq 4 ] || { echo "$1: status $status"; return 1; }
 		[[ "$output" == *"ioasidctl: $CONF:4: $2"* ]] ||
 			{ echo "$1: $output"; return 1; }
-		[ "${lines[-1]}" = "ioasidctl: $CONF: 1 line with errors skipped, the others applied" ] ||
+		[ "${lines[-1]}" = "ioasidctl: $CONF: 1 line with errors skipped" ] ||
 			{ echo "$1: $output"; return 1; }
 		[ "$(snapshot)" = "$(printf '%s\n' \
 			"$CG$T/a/ioasids.max:11" "$CG$T/b/ioasids.max:12" \
@@ -119,7 +119,7 @@ write_conf() {
 	[[ "$output" == *"ioasidctl: $CONF:1: $T/a: ioasids.max: Invalid argument"* ]]
 	[[ "$output" == *"ioasidctl: $CONF:2: $T/nope: cgroup does not exist"* ]]
 	[[ "$output" == *"ioasidctl: $CONF:3: $T/a: cgroup given twice (first on line 1)"* ]]
-	[ "${lines[-1]}" = "ioasidctl: $CONF: 3 lines with errors skipped, the others applied" ]
+	[ "${lines[-1]}" = "ioasidctl: $CONF: 3 lines with errors skipped" ]
 	refute grep -qw ioasids "$CG$T/cgroup.subtree_control"
 }
 
@@ -145,26 +145,47 @@ write_conf() {
 	[ "${lines[-1]}" = "ioasidctl: $CONF: 2 lines with errors" ]
 }
 
-@test "apply --unit: only the line of one systemd unit's cgroup" {
-	ioasidctl set --create "$T/a.slice" max=max
-	ioasidctl set --create "$T/b.slice" max=max
+@test "apply --unit: only the line of one slice's cgroup, where systemd places it" {
+	# $T is /ioasidctl-test, the cgroup of the slice ioasidctl-test.slice
+	# would be /ioasidctl.slice/ioasidctl-test.slice: use slices of the
+	# root, named after the test.
+	S=ioasidctltestunit
+	cg_rmtree "/$S.slice"
+	ioasidctl set --create "/$S.slice/$S-b.slice" max=max
+	ioasidctl set --create "$T/$S-b.slice" max=max
 	write_conf <<-EOF
-	$T/a.slice max=3
-	$T/b.slice max=4
-	$T/stale.slice max=5
+	/$S.slice max=3
+	/$S.slice/$S-b.slice max=4
+	$T/$S-b.slice max=5
 	EOF
-	run ioasidctl apply --unit=b.slice "$CONF"
+	run ioasidctl apply --unit="$S-b.slice" "$CONF"
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "$T/b.slice: ioasids.max: max -> 4" ]
-	file_is "$CG$T/a.slice/ioasids.max" max
-	file_is "$CG$T/b.slice/ioasids.max" 4
-	run ioasidctl apply --unit=other.slice "$CONF"
+	[ "${lines[0]}" = "/$S.slice/$S-b.slice: ioasids.max: max -> 4" ]
+	file_is "$CG/$S.slice/ioasids.max" max
+	file_is "$CG$T/$S-b.slice/ioasids.max" max
+	run ioasidctl apply --unit="$S-c.slice" "$CONF"
 	[ "$status" -eq 0 ]
-	[ "$output" = "$CONF: no line for other.slice" ]
-	run ioasidctl apply --unit=stale.slice "$CONF"
-	[ "$status" -eq 4 ]
-	run ioasidctl set --unit=b.slice "$T/a.slice" max=1
+	[ "$output" = "$CONF: no line for /$S.slice/$S-c.slice" ]
+	run ioasidctl apply --unit=foo.service "$CONF"
 	[ "$status" -eq 2 ]
+	run ioasidctl set --unit="$S.slice" "/$S.slice" max=1
+	[ "$status" -eq 2 ]
+	# A slice not started yet: an error, or none with --missing-ok
+	write_conf <<-EOF
+	/$S.slice/$S-later.slice max=6
+	/$S.slice max=7
+	EOF
+	run ioasidctl apply "$CONF"
+	[ "$status" -eq 4 ]
+	run ioasidctl apply --missing-ok "$CONF"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "$CONF: 1 line for cgroups that do not exist yet skipped" ]
+	file_is "$CG/$S.slice/ioasids.max" 7
+	# --create --unit, as ioasids@.service runs it before the slice starts
+	run ioasidctl apply --create --unit="$S-later.slice" "$CONF"
+	[ "$status" -eq 0 ]
+	file_is "$CG/$S.slice/$S-later.slice/ioasids.max" 6
+	cg_rmtree "/$S.slice"
 }
 
 @test "apply --create creates missing cgroups; stdin with -" {

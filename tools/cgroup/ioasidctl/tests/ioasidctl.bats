@@ -390,7 +390,8 @@ need_tenant() {
 	[[ "$output" == *'  esc\x1b[31mred '* ]]
 	[[ "$output" == *'  bad\xffutf8 '* ]]
 	[[ "$output" == *'  back\\slash '* ]]
-	[[ "$output" != *$'\e'* ]] && [[ "$output" != *$'\t'* ]]
+	[[ "$output" != *$'\e'* ]]
+	[[ "$output" != *$'\t'* ]]
 	# One line per cgroup, the columns whole
 	[ "${#lines[@]}" -eq 8 ]
 	run ioasidctl status --json "$T"

@@ -141,6 +141,29 @@ teardown() {
 	[ "${lines[1]}" = 67108864 ]
 }
 
+@test "crun, creating the container's cgroup itself, needs ioasids enabled in its parent" {
+	# What crun does with a parent that the operator did not prepare:
+	# it enables only the controllers it knows, and refuses the key.
+	cg_rmtree "$P"
+	ioasidctl set --create "$P" max=64
+	JQ_EXTRA='.linux.resources.unified = {"ioasids.max": "5", "ioasids.pinned.max": "64M"}' \
+		make_bundle "$BATS_TEST_TMPDIR/b" /bin/sh -c \
+		'c=/sys/fs/cgroup$(sed -n "s/^0:://p" /proc/self/cgroup); cat $c/ioasids.max $c/ioasids.pinned.max'
+	crun_run "$BATS_TEST_TMPDIR/b"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"the requested cgroup controller \`ioasids\` is not available"* ]]
+
+	# The host setup of the admin guide: ioasids enabled for the
+	# children of the containers' parent, before crun creates the cgroup
+	cg_rmtree "$P"
+	ioasidctl set --create "$P" max=64
+	echo +ioasids > "$CG$P/cgroup.subtree_control"
+	crun_run "$BATS_TEST_TMPDIR/b"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 5 ]
+	[ "${lines[1]}" = 67108864 ]
+}
+
 @test "an invalid unified value makes the container fail to start" {
 	JQ_EXTRA='.linux.resources.unified = {"ioasids.max": "10x"}' \
 		make_bundle "$BATS_TEST_TMPDIR/b" /bin/true
