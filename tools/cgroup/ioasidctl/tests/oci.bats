@@ -97,6 +97,7 @@ setup_file() {
 teardown_file() {
 	"${CRUN[@]}" delete -f "$CTR" >/dev/null 2>&1 || true
 	cg_rmtree "$P" || true
+	echo 0 > "$CG/ioasids.pinned.replace_memlock" 2>/dev/null || true
 }
 
 setup() {
@@ -198,4 +199,75 @@ teardown() {
 	crun_run "$BATS_TEST_TMPDIR/over"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"IOASID 6 of 6: Device or resource busy"* ]]
+}
+
+# Every edu device bound to vfio-pci, and the device nodes of their VFIO
+# groups in GROUP_DEVS
+bind_edu() {
+	local d
+	GROUP_DEVS=()
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor")" = 0x1234 ] &&
+			[ "$(cat "$d/device")" = 0x11e8 ] || continue
+		if [ "$(basename "$(readlink "$d/driver" 2>/dev/null)")" != vfio-pci ]; then
+			[ -e "$d/driver" ] && echo "${d##*/}" > "$d/driver/unbind"
+			echo vfio-pci > "$d/driver_override"
+			echo "${d##*/}" > /sys/bus/pci/drivers_probe
+		fi
+		GROUP_DEVS+=("/dev/vfio/$(basename "$(readlink "$d/iommu_group")")")
+	done
+	[ "${#GROUP_DEVS[@]}" -gt 0 ] || skip "no edu device"
+}
+
+# A jq filter that gives the container the VFIO device nodes and sysfs
+vfio_devices_jq() {
+	local dev maj min filter=
+	for dev in /dev/vfio/vfio "${GROUP_DEVS[@]}"; do
+		maj=$((16#$(stat -c %t "$dev")))
+		min=$((16#$(stat -c %T "$dev")))
+		filter+=' | .linux.devices += [{path: "'$dev'", type: "c",
+			major: '$maj', minor: '$min', fileMode: 438, uid: 0, gid: 0}]
+		| .linux.resources.devices += [{allow: true, type: "c",
+			major: '$maj', minor: '$min', access: "rwm"}]'
+	done
+	echo ".mounts = [{destination: \"/sys\", type: \"bind\", source: \"/sys\",
+		options: [\"rbind\", \"ro\"]}] + .mounts $filter"
+}
+
+@test "a VM in a container: its cgroup's ioasids.pinned.max, set by the runtime, stands in for RLIMIT_MEMLOCK" {
+	command -v ioasids_tenant >/dev/null ||
+		skip "ioasids_tenant (tools/testing/selftests/cgroup) is not installed"
+	case "$(command -v ioasids_tenant)" in
+	/usr/*) ;;
+	*) skip "ioasids_tenant is not under /usr, which the container sees" ;;
+	esac
+	bind_edu
+	# The VMM: without CAP_IPC_LOCK (not in crun's default set) and with
+	# RLIMIT_MEMLOCK at 64 KiB; the runtime sets its cgroup's limit.
+	jq_vm=$(vfio_devices_jq)' |
+		.process.rlimits = [{type: "RLIMIT_MEMLOCK", hard: 65536, soft: 65536}] |
+		.linux.resources.unified = {"ioasids.pinned.max": "32M"}'
+	JQ_EXTRA=$jq_vm make_bundle "$BATS_TEST_TMPDIR/vm" \
+		"$(command -v ioasids_tenant)" --pin 16M
+	JQ_EXTRA=$jq_vm make_bundle "$BATS_TEST_TMPDIR/big" \
+		"$(command -v ioasids_tenant)" --pin 48M
+
+	# The policy off, as by default: RLIMIT_MEMLOCK refuses the VMM.
+	echo 0 > "$CG/ioasids.pinned.replace_memlock"
+	crun_run "$BATS_TEST_TMPDIR/vm"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"pin 16777216 bytes: Cannot allocate memory"* ]]
+
+	# On: the limit the runtime set stands in for it.
+	echo 1 > "$CG/ioasids.pinned.replace_memlock"
+	crun_run "$BATS_TEST_TMPDIR/vm"
+	status_vm=$status output_vm=$output
+	crun_run "$BATS_TEST_TMPDIR/big"
+	echo 0 > "$CG/ioasids.pinned.replace_memlock"
+	echo "$output_vm"
+	[ "$status_vm" -eq 0 ]
+	[[ "$output_vm" == *"pinned 16777216 bytes for DMA"* ]]
+	# And it is a limit: over it, refused
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"pin 50331648 bytes: Cannot allocate memory"* ]]
 }
