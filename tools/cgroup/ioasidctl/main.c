@@ -4,7 +4,7 @@
  * limits the IOASIDs (PCIe PASIDs) and the memory pinned for DMA of each
  * cgroup (Documentation/admin-guide/cgroup-v2-ioasids.rst).
  *
- *   ioasidctl status [--json] [CGROUP]
+ *   ioasidctl status [--json] [--depth=N] [CGROUP]
  *   ioasidctl set [--create] [--no-enable] [--dry-run] CGROUP KEY=VALUE...
  *   ioasidctl apply [--dry-run] [--create] [--no-enable] [--unit=UNIT] FILE
  *   ioasidctl check FILE
@@ -35,7 +35,8 @@ static void print_usage(void)
 	       "PASIDs) and memory pinned for DMA, per cgroup.\n"
 	       "\n"
 	       "Commands:\n"
-	       "  status [--json] [CGROUP]          usage and limits of the tree below CGROUP\n"
+	       "  status [--json] [--depth=N] [CGROUP]\n"
+	       "                                    usage and limits of the tree below CGROUP\n"
 	       "  set [--create] CGROUP KEY=VALUE... set the limits of one cgroup\n"
 	       "  apply [--dry-run] FILE            apply a configuration file, such as\n"
 	       "                                    /etc/ioasids.conf\n"

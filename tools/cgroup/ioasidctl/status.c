@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ioasidctl status [--json] [CGROUP]
+ * ioasidctl status [--json] [--depth=N] [CGROUP]
  *
  * The cgroup tree below CGROUP (the root by default): every cgroup that has
  * the ioasids.* files, that is the root and every cgroup whose parent has
@@ -15,18 +15,20 @@
 #include "cg.h"
 #include "cgpath.h"
 #include "ioasidctl.h"
+#include "size.h"
 #include "status.h"
 
 static void status_help(void)
 {
-	printf("Usage: %s status [--json] [CGROUP]\n"
+	printf("Usage: %s status [--json] [--depth=N] [CGROUP]\n"
 	       "\n"
 	       "Show the IOASIDs and the pinned memory of CGROUP (default: the root) and of\n"
 	       "every cgroup below it that has the ioasids controller: usage, limit, peak\n"
 	       "and the number of times the limit was hit.\n"
 	       "\n"
-	       "  -j, --json   one JSON document, with exact values (bytes)\n"
-	       "  -h, --help   this help\n",
+	       "  -j, --json       one JSON document, with exact values (bytes)\n"
+	       "  -d, --depth=N    N levels below CGROUP at most (0: CGROUP alone)\n"
+	       "  -h, --help       this help\n",
 	       PROGRAM_NAME);
 }
 
@@ -70,7 +72,8 @@ static int check_base(const char *base)
 	return ret;
 }
 
-static int collect(const char *base, struct status *s)
+/* Every cgroup with the controller at @base and below, down to @depth */
+static int collect(const char *base, int depth, struct status *s)
 {
 	int base_depth = cgpath_depth(base), ret = 0;
 	struct ioasids_state st;
@@ -90,6 +93,9 @@ static int collect(const char *base, struct status *s)
 		return EXIT_FAILED;
 	}
 	for (i = 0; i < n; i++) {
+		/* Deeper cgroups are not read at all */
+		if (depth >= 0 && cgpath_depth(paths[i]) - base_depth > depth)
+			continue;
 		ret = cg_get_ioasids(paths[i], &st);
 		if (ret == -ENOENT)	/* removed since the walk */
 			continue;
@@ -133,19 +139,27 @@ int cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "depth", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
+	unsigned long long depth_arg;
 	struct status s = { };
 	const char *why;
 	bool json = false;
+	int c, ret, depth = -1;
 	char *base;
-	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jd:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
+			break;
+		case 'd':
+			if (parse_u64(optarg, &depth_arg) || depth_arg > 4096)
+				return usage_error("status", "status: --depth=%s: not 0 to 4096",
+						   optarg);
+			depth = depth_arg;
 			break;
 		case 'h':
 			status_help();
@@ -166,7 +180,7 @@ int cmd_status(int argc, char **argv)
 	if (!ret)
 		ret = read_capacity(&s);
 	if (!ret)
-		ret = collect(base, &s);
+		ret = collect(base, depth, &s);
 	if (!ret) {
 		if (json)
 			status_print_json(&s, stdout);

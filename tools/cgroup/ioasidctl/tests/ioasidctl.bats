@@ -363,6 +363,23 @@ need_tenant() {
 	[ "$names" = "$(printf '%s\n' "$T" "  a" "    x" "  a-b" "  b")" ]
 }
 
+@test "status --depth: the levels below the cgroup asked for, at most" {
+	ioasidctl set --create "$T/a/x/y" max=max
+	ioasidctl set --create "$T/b" max=max
+	run ioasidctl status --depth=1 "$T"
+	[ "$status" -eq 0 ]
+	names=$(sed -n '3,$p' <<< "$output" | awk '{print $1}')
+	[ "$names" = "$(printf '%s\n' "$T" a b)" ]
+	run ioasidctl status --json -d 0 "$T/a"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.cgroups[].path' <<< "$output")" = "$T/a" ]
+	# The capacity, the header, and $T, a, x and b, not y
+	run ioasidctl status --depth=2 "$T"
+	[ "${#lines[@]}" -eq 6 ]
+	run ioasidctl status --depth=-1 "$T"
+	[ "$status" -eq 2 ]
+}
+
 @test "status: pinned memory in binary units, and exact bytes in JSON" {
 	need_tenant
 	ioasidctl set --create "$T/a" pinned.max=64M
