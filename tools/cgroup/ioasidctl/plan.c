@@ -181,6 +181,27 @@ static int ensure_enabled(struct plan *p, const struct request *r,
 	return plan_push(p, ACT_ENABLE, cgroup) ? 0 : -ENOMEM;
 }
 
+/*
+ * @cgroup does not exist: say so, and, for a systemd slice, whether it is
+ * where systemd places that slice (then it is not started yet) or not
+ * (then the name is likely wrong: "a-b.slice" is "/a.slice/a-b.slice").
+ */
+static void missing_cgroup(const struct request *r, const char *cgroup)
+{
+	char *slice = cgpath_of_slice(cgpath_basename(cgroup));
+
+	if (slice && !strcmp(slice, cgroup))
+		ctl_err("%s%s: cgroup does not exist: the slice is not started",
+			r->where, cgroup);
+	else if (slice)
+		ctl_err("%s%s: cgroup does not exist, nor is it where systemd places %s: %s",
+			r->where, cgroup, cgpath_basename(cgroup), slice);
+	else
+		ctl_err("%s%s: cgroup does not exist (use --create to create it)",
+			r->where, cgroup);
+	free(slice);
+}
+
 static int ensure_exists(struct plan *p, const struct request *r,
 			 const char *cgroup)
 {
@@ -191,8 +212,7 @@ static int ensure_exists(struct plan *p, const struct request *r,
 	if (ret || exists)
 		return ret;
 	if (!p->opts.create) {
-		ctl_err("%s%s: cgroup does not exist (use --create to create it)",
-			r->where, cgroup);
+		missing_cgroup(r, cgroup);
 		return -ENOENT;
 	}
 	return plan_push(p, ACT_CREATE, cgroup) ? 0 : -ENOMEM;
@@ -245,8 +265,7 @@ int plan_add(struct plan *p, const struct request *r)
 	if (ret)
 		return ret;
 	if (!exists && !p->opts.create) {
-		ctl_err("%s%s: cgroup does not exist (use --create to create it)",
-			r->where, r->cgroup);
+		missing_cgroup(r, r->cgroup);
 		return -ENOENT;
 	}
 	parent = cgpath_parent(r->cgroup);

@@ -188,6 +188,21 @@ write_conf() {
 	cg_rmtree "/$S.slice"
 }
 
+@test "apply: a slice not started and a slice's name mistyped get different errors" {
+	S=ioasidctltestunit
+	cg_rmtree "/$S.slice"
+	write_conf <<-EOF
+	/$S.slice/$S-a.slice max=1
+	/$S.slice/$S-b.slice/$S-b-c.slice max=1
+	/$S.slice/tenant-b.slice max=1
+	EOF
+	run ioasidctl apply "$CONF"
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"$CONF:1: /$S.slice/$S-a.slice: cgroup does not exist: the slice is not started"* ]]
+	[[ "$output" == *"$CONF:2: /$S.slice/$S-b.slice/$S-b-c.slice: cgroup does not exist: the slice is not started"* ]]
+	[[ "$output" == *"$CONF:3: /$S.slice/tenant-b.slice: cgroup does not exist, nor is it where systemd places tenant-b.slice: /tenant.slice/tenant-b.slice"* ]]
+}
+
 @test "apply --create creates missing cgroups; stdin with -" {
 	mkdir "$CG$T"
 	run ioasidctl apply --create - <<-EOF
