@@ -11,7 +11,8 @@
  *
  * The JSON document is an object: {"capacity": N, "cgroups": [...]}, one
  * object per cgroup in the order of the table, with every value exact (in
- * bytes for pinned memory); see ioasidctl(8).
+ * bytes for pinned memory), a limit null where there is none, and every
+ * key in one style, snake_case; see ioasidctl(8).
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -159,13 +160,12 @@ int status_print_text(const struct status *s, FILE *f)
 	return ret;
 }
 
+/* A limit is a number, or null for none: "max", or the root's */
 static void json_limit(struct json *j, const char *key, bool has,
 		       const struct limit *l)
 {
-	if (!has)
+	if (!has || l->is_max)
 		json_null(j, key);
-	else if (l->is_max)
-		json_string(j, key, "max");
 	else
 		json_uint(j, key, l->value);
 }
@@ -180,8 +180,16 @@ static void json_kv(struct json *j, const char *key, bool has,
 		return;
 	}
 	json_object_begin(j, key);
-	for (i = 0; i < l->n; i++)
-		json_uint(j, l->v[i].key, l->v[i].value);
+	for (i = 0; i < l->n; i++) {
+		/* The kernel's "pinned.max", as the other keys: "pinned_max" */
+		char *k = strdup(l->v[i].key), *dot;
+
+		for (dot = k; dot && *dot; dot++)
+			if (*dot == '.')
+				*dot = '_';
+		json_uint(j, k ? k : l->v[i].key, l->v[i].value);
+		free(k);
+	}
 	json_object_end(j);
 }
 
