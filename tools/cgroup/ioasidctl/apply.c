@@ -129,7 +129,7 @@ out:
 
 static void check_help(void)
 {
-	printf("Usage: %s check FILE\n"
+	printf("Usage: %s check [--slices] FILE\n"
 	       "\n"
 	       "Check the syntax, keys and values of a configuration file (\"-\" for\n"
 	       "standard input), as apply does first, without the system: no cgroup\n"
@@ -137,21 +137,47 @@ static void check_help(void)
 	       "before it is installed or the host booted into a kernel with the\n"
 	       "controller.  Every error names FILE:LINE; the exit status is 2 if any.\n"
 	       "\n"
+	       "  -s, --slices     print instead the systemd slices that the valid lines\n"
+	       "                   name, where systemd places them, one a line (for\n"
+	       "                   ioasids-generator)\n"
 	       "  -h, --help       this help\n",
 	       PROGRAM_NAME);
+}
+
+/* The slice of each valid line whose cgroup is where systemd places it */
+static void print_slices(const struct conf *conf)
+{
+	const char *unit;
+	char *slice;
+	size_t i;
+
+	for (i = 0; i < conf->n; i++) {
+		if (conf->v[i].invalid)
+			continue;
+		unit = cgpath_basename(conf->v[i].cgroup);
+		slice = cgpath_of_slice(unit);
+		if (slice && !strcmp(slice, conf->v[i].cgroup))
+			printf("%s\n", unit);
+		free(slice);
+	}
 }
 
 int cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "slices", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
+	bool slices = false;
 	struct conf conf;
 	int c, bad;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "sh", opts, NULL)) != -1) {
 		switch (c) {
+		case 's':
+			slices = true;
+			break;
 		case 'h':
 			check_help();
 			return EXIT_OK;
@@ -162,10 +188,12 @@ int cmd_check(int argc, char **argv)
 	if (argc - optind != 1)
 		return usage_error("check", "check: expected one FILE");
 	bad = conf_parse(argv[optind], &conf);
+	if (slices && bad >= 0)
+		print_slices(&conf);
 	if (bad > 0)
 		ctl_err("%s: %d line%s with errors", argv[optind], bad,
 			bad == 1 ? "" : "s");
-	else if (!bad)
+	else if (!bad && !slices)
 		printf("%s: %zu line%s, no errors\n", argv[optind], conf.n,
 		       conf.n == 1 ? "" : "s");
 	conf_free(&conf);

@@ -7,7 +7,7 @@
  *   ioasidctl status [--json] [--depth=N] [CGROUP]
  *   ioasidctl set [--create] [--no-enable] [--dry-run] CGROUP KEY=VALUE...
  *   ioasidctl apply [--dry-run] [--create] [--no-enable] [--unit=UNIT] FILE
- *   ioasidctl check FILE
+ *   ioasidctl check [--slices] FILE
  *
  * This file: the command line and the dispatch to the commands.
  */

@@ -145,6 +145,23 @@ write_conf() {
 	[ "${lines[-1]}" = "ioasidctl: $CONF: 2 lines with errors" ]
 }
 
+@test "check --slices: the slices of the valid lines, where systemd places them" {
+	write_conf <<-EOF
+	/tenants.slice/tenants-a.slice max=4
+	/machine.slice/tenant.slice max=1
+	/a-b.slice max=1
+	//x.slice/ max=2
+	/x.slice/x-y.slice	max=3 # y
+	/system.slice/foo.service max=1
+	/bad.slice max=1Q
+	/last.slice max=1
+	EOF
+	run ioasidctl check --slices "$CONF"
+	[ "$status" -eq 2 ]
+	[ "$(grep -v '^ioasidctl: ' <<< "$output")" = "$(printf '%s\n' tenants-a.slice \
+		x.slice x-y.slice last.slice)" ]
+}
+
 @test "apply --unit: only the line of one slice's cgroup, where systemd places it" {
 	# $T is /ioasidctl-test, the cgroup of the slice ioasidctl-test.slice
 	# would be /ioasidctl.slice/ioasidctl-test.slice: use slices of the
