@@ -128,6 +128,10 @@ mem_id = item('mem_id', 'slab memory per live IOASID (100,000 live)', 64,
 mem_map = {b: item('mem_%s' % b, 'slab memory per 4 KiB mapping that the '
                    'controller adds, %s (on minus off)' % b, 0, 'lower',
                    unit=' bytes') for b in ('type1', 'iommufd')}
+mem_page = {b: item('mem_page_%s' % b, 'slab memory per pinned page of a '
+                    '1 GiB mapping that the controller adds, %s (on minus '
+                    'off)' % b, 0, 'lower', unit=' bytes')
+            for b in ('type1', 'iommufd')}
 parallel = item('parallel', 'alloc + free throughput of two vCPUs in sibling '
                 'cgroups vs one (host clock, no -icount) vs the IDA\'s same '
                 'ratio', None, 'higher')
@@ -192,6 +196,12 @@ for run in RUNS:
                 (int(p_on['slab_bytes']) - int(p_off['slab_bytes'])) / n
             mem_map[backend].detail[run] = (int(p_on['slab_bytes']) / n,
                                             int(p_off['slab_bytes']) / n)
+        if size == 1048576:
+            n = size * 1024 // 4096
+            mem_page[backend].values[run] = \
+                (int(p_on['slab_bytes']) - int(p_off['slab_bytes'])) / n
+            mem_page[backend].detail[run] = (int(p_on['slab_bytes']),
+                                             int(p_off['slab_bytes']))
 
 par = kernel_lines('bench-parallel').get('parallel', [])
 if par:
@@ -442,6 +452,8 @@ for (backend, size), it in pinned.items():
 w('| a read of ioasids.stat, 10,000 foreign sets | %d | 1 foreign set %d |' % stat.detail[1])
 for b in ('type1', 'iommufd'):
     w('| slab bytes per live 4 KiB mapping, %s | %.1f | off %.1f |' % ((b,) + mem_map[b].detail[1]))
+for b in ('type1', 'iommufd'):
+    w('| slab bytes of a live 1 GiB mapping, %s | %d | off %d |' % ((b,) + mem_page[b].detail[1]))
 p = parallel.detail[1]
 w('| parallel alloc + free, per second (host clock) | 1 vCPU %s, 2 vCPUs %s | IDA 1 vCPU %s, 2 vCPUs %s |'
   % (p['ioasid_one_ops'], p['ioasid_two_ops'], p['ida_one_ops'], p['ida_two_ops']))

@@ -15,6 +15,7 @@
 #include <linux/ioasid.h>
 
 struct ioasids_cgroup;
+struct page;
 
 /**
  * enum ioasids_pinned_source - Who pins memory for DMA, for ioasids.stat
@@ -40,15 +41,22 @@ void ioasids_cgroup_uncharge_ioasids(struct ioasids_cgroup *cg,
 				     enum ioasid_set_kind kind,
 				     unsigned int nr);
 int ioasids_cgroup_try_charge_pinned(struct ioasids_cgroup *cg,
-				     enum ioasids_pinned_source source,
-				     unsigned long npages);
+				     unsigned long *npages);
 void ioasids_cgroup_uncharge_pinned(struct ioasids_cgroup *cg,
-				    enum ioasids_pinned_source source,
 				    unsigned long npages);
+int ioasids_cgroup_commit_pinned(struct ioasids_cgroup *cg,
+				 enum ioasids_pinned_source source,
+				 struct page **pages, unsigned long npages);
+void ioasids_cgroup_release_pinned(struct ioasids_cgroup *cg,
+				   enum ioasids_pinned_source source,
+				   struct page **pages, unsigned long npages);
+void ioasids_cgroup_release_pinned_range(struct ioasids_cgroup *cg,
+					 enum ioasids_pinned_source source,
+					 unsigned long pfn, unsigned long npages);
 int ioasids_cgroup_move_pinned(struct ioasids_cgroup *from,
 			       struct ioasids_cgroup *to,
 			       enum ioasids_pinned_source source,
-			       unsigned long npages);
+			       struct page *page, bool undo);
 bool ioasids_cgroup_pinned_replaces_memlock(struct ioasids_cgroup *cg);
 
 #else /* CONFIG_CGROUP_IOASIDS */
@@ -79,21 +87,37 @@ static inline void ioasids_cgroup_uncharge_ioasids(struct ioasids_cgroup *cg,
 
 static inline int
 ioasids_cgroup_try_charge_pinned(struct ioasids_cgroup *cg,
-				 enum ioasids_pinned_source source,
-				 unsigned long npages)
+				 unsigned long *npages)
 {
 	return 0;
 }
 
 static inline void
 ioasids_cgroup_uncharge_pinned(struct ioasids_cgroup *cg,
-			       enum ioasids_pinned_source source,
 			       unsigned long npages) {}
+
+static inline int
+ioasids_cgroup_commit_pinned(struct ioasids_cgroup *cg,
+			     enum ioasids_pinned_source source,
+			     struct page **pages, unsigned long npages)
+{
+	return 0;
+}
+
+static inline void
+ioasids_cgroup_release_pinned(struct ioasids_cgroup *cg,
+			      enum ioasids_pinned_source source,
+			      struct page **pages, unsigned long npages) {}
+
+static inline void
+ioasids_cgroup_release_pinned_range(struct ioasids_cgroup *cg,
+				    enum ioasids_pinned_source source,
+				    unsigned long pfn, unsigned long npages) {}
 
 static inline int ioasids_cgroup_move_pinned(struct ioasids_cgroup *from,
 					     struct ioasids_cgroup *to,
 					     enum ioasids_pinned_source source,
-					     unsigned long npages)
+					     struct page *page, bool undo)
 {
 	return 0;
 }

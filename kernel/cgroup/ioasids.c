@@ -40,6 +40,14 @@
  * so that a large pin refused by a shared ancestor's limit cannot make a
  * sibling's small pin fail meanwhile, such a charge never adds to a level
  * that refuses it (ioasids_pinned_try_charge()).
+ *
+ * A cgroup is charged once for a page that several of its mappings pin,
+ * as a VMM's guest memory mapped once per VFIO container or iommufd IOAS
+ * is: a ledger counts the pins of each page (ioasids_ledger.c), and the
+ * charge of a page already pinned is returned as soon as it is pinned
+ * again (ioasids_cgroup_commit_pinned()).  Pins charged to different
+ * cgroups are charged to each, and an ancestor counts what each of its
+ * descendants is charged.
  */
 
 #include <linux/atomic.h>
@@ -56,6 +64,8 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/user_namespace.h>
+
+#include "ioasids_ledger.h"
 
 /* The resources the controller limits */
 enum ioasids_res {
@@ -92,6 +102,8 @@ struct ioasids_resource {
  * @pinned_max_by_host: ioasids.pinned.max is finite, and its writer could
  *	raise RLIMIT_MEMLOCK itself: it had CAP_SYS_RESOURCE in the initial
  *	user namespace
+ * @pinned_pages: the pins of each page by the mappings charged to this
+ *	very cgroup, which is charged once for each page they pin
  */
 struct ioasids_cgroup {
 	struct cgroup_subsys_state css;
@@ -100,6 +112,7 @@ struct ioasids_cgroup {
 	struct cgroup_file events_file;
 	struct cgroup_file events_local_file;
 	bool pinned_max_by_host;
+	struct ioasids_ledger pinned_pages;
 };
 
 /**
@@ -175,6 +188,7 @@ ioasids_css_alloc(struct cgroup_subsys_state *parent_css)
 		page_counter_init(&cg->res[i].counter,
 				  parent ? &parent->res[i].counter : NULL,
 				  false);
+	ioasids_ledger_init(&cg->pinned_pages);
 	return &cg->css;
 }
 
@@ -182,6 +196,7 @@ static void ioasids_css_free(struct cgroup_subsys_state *css)
 {
 	struct ioasids_cgroup *cg = css_ioasids(css);
 
+	ioasids_ledger_destroy(&cg->pinned_pages);
 	free_percpu(cg->stat);
 	if (cg != &root_ioasids_cg)
 		kfree(cg);
@@ -378,90 +393,212 @@ refused:
 }
 
 /**
- * ioasids_cgroup_try_charge_pinned() - Charge memory pinned for DMA
+ * ioasids_cgroup_try_charge_pinned() - Charge memory about to be pinned
  * @cg: the cgroup of the task that owns the mapping, or NULL
- * @source: who pins, for ioasids.stat
- * @npages: how many pages are about to be pinned
+ * @npages: how many pages are about to be pinned; set to 1 if only one
+ *	page fits under the limits
  *
  * The caller charges before it pins, so that what is pinned never exceeds
- * a limit, not even while a refused pin is undone, and returns the charge
- * of what it did not pin after all.
+ * a limit, not even while a refused pin is undone; then it pins no more
+ * than *@npages pages, returns the charge of what it did not pin with
+ * ioasids_cgroup_uncharge_pinned(), and hands what it pinned to
+ * ioasids_cgroup_commit_pinned(), which returns the charge of the pages
+ * that @cg is charged for already.  Because the pages may be among those,
+ * a charge over a limit falls back to one page, so that a cgroup at its
+ * limit still maps memory that it pins already, a page at a time.
  *
  * Context: process context; does not sleep.
- * Return: 0, or -ENOMEM if the charge would take @cg or one of its
- * ancestors over its ioasids.pinned.max, the errno of a pin over
- * RLIMIT_MEMLOCK; then nothing is charged, at any level.
+ * Return: 0, or -ENOMEM if not even one page fits under the
+ * ioasids.pinned.max of @cg or of one of its ancestors, the errno of a pin
+ * over RLIMIT_MEMLOCK; then nothing is charged, at any level.
  */
 int ioasids_cgroup_try_charge_pinned(struct ioasids_cgroup *cg,
-				     enum ioasids_pinned_source source,
-				     unsigned long npages)
+				     unsigned long *npages)
 {
-	struct page_counter *fail;
+	struct page_counter *counter, *fail;
 
-	if (!cg || !npages)
+	if (!cg || !*npages)
 		return 0;
-	fail = ioasids_pinned_try_charge(&cg->res[IOASIDS_RES_PINNED].counter,
-					 npages);
+	counter = &cg->res[IOASIDS_RES_PINNED].counter;
+	fail = ioasids_pinned_try_charge(counter, *npages);
+	if (fail && *npages > 1) {
+		fail = ioasids_pinned_try_charge(counter, 1);
+		if (!fail)
+			*npages = 1;
+	}
 	if (fail)
 		return ioasids_pin_refused(fail);
-	this_cpu_add(cg->stat->nr_pinned[source], npages);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_try_charge_pinned);
 
 /**
- * ioasids_cgroup_uncharge_pinned() - Return the charge of unpinned memory
+ * ioasids_cgroup_uncharge_pinned() - Return a charge of memory not pinned
  * @cg: the cgroup charged by ioasids_cgroup_try_charge_pinned(), or NULL
- * @source: the source it was charged with
- * @npages: how many pages are unpinned, or were charged but not pinned
+ * @npages: how many of the pages charged were not pinned after all
  *
  * Context: any context.
  */
 void ioasids_cgroup_uncharge_pinned(struct ioasids_cgroup *cg,
-				    enum ioasids_pinned_source source,
 				    unsigned long npages)
 {
 	if (!cg || !npages)
 		return;
-	this_cpu_sub(cg->stat->nr_pinned[source], npages);
 	page_counter_uncharge(&cg->res[IOASIDS_RES_PINNED].counter, npages);
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_uncharge_pinned);
 
 /**
- * ioasids_cgroup_move_pinned() - Move the charge of pinned memory
- * @from: the cgroup charged by ioasids_cgroup_try_charge_pinned(), or NULL
+ * ioasids_cgroup_commit_pinned() - Account pages just pinned
+ * @cg: the cgroup charged by ioasids_cgroup_try_charge_pinned(), or NULL
+ * @source: who pinned them, for ioasids.stat
+ * @pages: the pages pinned
+ * @npages: how many; all of them were charged
+ *
+ * Counts the pins, and keeps the charge of the pages that had no pin
+ * counted in @cg before: @cg is charged once for a page however many of
+ * its mappings pin it.  It returns the charge of the others, and of pages
+ * that a pin does not hold, such as the zero page.
+ *
+ * Context: process context; sleeps.
+ * Return: 0, or -ENOMEM if the pins cannot be counted; then none is, the
+ * charge of all @npages pages is returned, and the caller unpins them.
+ */
+int ioasids_cgroup_commit_pinned(struct ioasids_cgroup *cg,
+				 enum ioasids_pinned_source source,
+				 struct page **pages, unsigned long npages)
+{
+	unsigned long nr_pins;
+	long first;
+
+	if (!cg || !npages)
+		return 0;
+	first = ioasids_ledger_add(&cg->pinned_pages, pages, npages, &nr_pins,
+				   GFP_KERNEL_ACCOUNT);
+	if (first < 0) {
+		ioasids_cgroup_uncharge_pinned(cg, npages);
+		return first;
+	}
+	ioasids_cgroup_uncharge_pinned(cg, npages - first);
+	this_cpu_add(cg->stat->nr_pinned[source], nr_pins);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(ioasids_cgroup_commit_pinned);
+
+/* The pins of @pages, or of the pfns from @pfn, were released */
+static void ioasids_release_pinned(struct ioasids_cgroup *cg,
+				   enum ioasids_pinned_source source,
+				   struct page **pages, unsigned long pfn,
+				   unsigned long npages)
+{
+	unsigned long nr_pins, last;
+
+	if (!cg || !npages)
+		return;
+	if (pages)
+		last = ioasids_ledger_sub(&cg->pinned_pages, pages, npages,
+					  &nr_pins);
+	else
+		last = ioasids_ledger_sub_range(&cg->pinned_pages, pfn, npages,
+						&nr_pins);
+	this_cpu_sub(cg->stat->nr_pinned[source], nr_pins);
+	ioasids_cgroup_uncharge_pinned(cg, last);
+}
+
+/**
+ * ioasids_cgroup_release_pinned() - Account pages unpinned
+ * @cg: the cgroup to which ioasids_cgroup_commit_pinned() committed them,
+ *	or NULL
+ * @source: who pinned them
+ * @pages: the pages unpinned
+ * @npages: how many
+ *
+ * Returns the charge of each page whose last pin in @cg this was.
+ *
+ * Context: process context; sleeps.
+ */
+void ioasids_cgroup_release_pinned(struct ioasids_cgroup *cg,
+				   enum ioasids_pinned_source source,
+				   struct page **pages, unsigned long npages)
+{
+	ioasids_release_pinned(cg, source, pages, 0, npages);
+}
+EXPORT_SYMBOL_GPL(ioasids_cgroup_release_pinned);
+
+/**
+ * ioasids_cgroup_release_pinned_range() - Account a range of pfns unpinned
+ * @cg: the cgroup to which ioasids_cgroup_commit_pinned() committed them,
+ *	or NULL
+ * @source: who pinned them
+ * @pfn: the first pfn unpinned
+ * @npages: how many pfns from it; those of reserved pages and those
+ *	without a struct page, which a pin does not hold, are left out
+ *
+ * Returns the charge of each page whose last pin in @cg this was.
+ *
+ * Context: process context; sleeps.
+ */
+void ioasids_cgroup_release_pinned_range(struct ioasids_cgroup *cg,
+					 enum ioasids_pinned_source source,
+					 unsigned long pfn, unsigned long npages)
+{
+	ioasids_release_pinned(cg, source, NULL, pfn, npages);
+}
+EXPORT_SYMBOL_GPL(ioasids_cgroup_release_pinned_range);
+
+/**
+ * ioasids_cgroup_move_pinned() - Move one pin of a page to another cgroup
+ * @from: the cgroup to which ioasids_cgroup_commit_pinned() committed it,
+ *	or NULL
  * @to: the cgroup of the mapping's new owner, or NULL
- * @source: the source it was charged with
- * @npages: how many pages are charged to @from
+ * @source: who pinned the page
+ * @page: the page
+ * @undo: the pin goes back where a failed move of the same mapping took
+ *	it from, which had room for it: not checked against limits, and
+ *	never refused
  *
- * For a mapping whose owner changes.  The charge moves only between two
- * different cgroups, and leaves an ancestor that they share as it was: it
- * is checked against the limits of @to and of its ancestors without
- * counting the pages twice anywhere.
+ * For a mapping whose owner changes, one page at a time: @to is charged
+ * for the page, unless it pins it already, before @from releases it, so
+ * that an ancestor the two cgroups share needs room for one page more
+ * while the mapping moves.
  *
- * Context: process context; does not sleep.
+ * Context: process context; sleeps.
  * Return: 0, or -ENOMEM if @to or one of its ancestors cannot take the
- * charge; then @from keeps it.
+ * charge, or the pin cannot be counted; then nothing changed.
  */
 int ioasids_cgroup_move_pinned(struct ioasids_cgroup *from,
 			       struct ioasids_cgroup *to,
 			       enum ioasids_pinned_source source,
-			       unsigned long npages)
+			       struct page *page, bool undo)
 {
+	unsigned long npages = 1, nr_pins;
+	long first;
 	int ret;
 
-	if (from == to || !npages)
+	if (from == to)
 		return 0;
-	ioasids_cgroup_uncharge_pinned(from, source, npages);
-	ret = ioasids_cgroup_try_charge_pinned(to, source, npages);
-	if (ret && from) {
-		/* Back where it was, even if a charge since took the room */
-		page_counter_charge(&from->res[IOASIDS_RES_PINNED].counter,
-				    npages);
-		this_cpu_add(from->stat->nr_pinned[source], npages);
+	if (to) {
+		if (undo) {
+			page_counter_charge(&to->res[IOASIDS_RES_PINNED].counter,
+					    1);
+		} else {
+			ret = ioasids_cgroup_try_charge_pinned(to, &npages);
+			if (ret)
+				return ret;
+		}
+		first = ioasids_ledger_add(&to->pinned_pages, &page, 1,
+					   &nr_pins,
+					   undo ? GFP_KERNEL | __GFP_NOFAIL :
+						  GFP_KERNEL_ACCOUNT);
+		if (first < 0) {
+			ioasids_cgroup_uncharge_pinned(to, 1);
+			return first;
+		}
+		ioasids_cgroup_uncharge_pinned(to, 1 - first);
+		this_cpu_add(to->stat->nr_pinned[source], nr_pins);
 	}
-	return ret;
+	ioasids_cgroup_release_pinned(from, source, &page, 1);
+	return 0;
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_move_pinned);
 

@@ -218,12 +218,21 @@ static bool pin_skip(enum pin_kind kind)
 	return kind != PIN_TYPE1 && !edu_cdev_path[0];
 }
 
-static int pinner_open(struct pinner *p)
+/* Whether the second edu device is set up too, for two mappings at once */
+static bool second_dev;
+
+/* Open @p with the edu device @dev, 0 or 1 */
+static int pinner_open_dev(struct pinner *p, int dev)
 {
 	if (p->kind == PIN_TYPE1)
-		return type1_open(&p->t);
+		return type1_open_group(&p->t, edu_devs[dev].group_path);
 	p->f.rlimit_mm = p->kind == PIN_IOMMUFD_MM;
-	return iommufd_open(&p->f);
+	return iommufd_open_dev(&p->f, edu_devs[dev].cdev_path);
+}
+
+static int pinner_open(struct pinner *p)
+{
+	return pinner_open_dev(p, 0);
 }
 
 static void pinner_close(struct pinner *p)
@@ -1451,6 +1460,280 @@ static int test_iommufd_refused_map(const char *root)
 }
 
 /* Tests that map no memory */
+/* ioasids.stat of @cgroup counts @bytes[i] pinned through @p[i]. */
+static int check_pinners_stat(const struct pinner *p, const char *cgroup,
+			      const long long *bytes, int n)
+{
+	long long vfio = 0, iommufd = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i].kind == PIN_TYPE1)
+			vfio += bytes[i];
+		else
+			iommufd += bytes[i];
+	}
+	return check_pinned_stat(cgroup, vfio, iommufd);
+}
+
+/*
+ * A process that maps the same memory through two containers or IOASes,
+ * one per device, as a VMM does behind a vIOMMU, is charged once for it:
+ * the second mapping fits with one page of room beyond the first one, a
+ * mapping that overlaps part of it is charged for what it adds, and each
+ * page's charge goes with the last mapping of it.  ioasids.stat counts
+ * what each mapping pins.
+ */
+static int test_charged_once(const char *root, enum pin_kind k0,
+			     enum pin_kind k1)
+{
+	const size_t len = MB(8), half = len / 2;
+	const __u64 iova_b = TEST_IOVA + 2 * len;
+	long long stat[2];
+	char max[32];
+	int ret = KSFT_FAIL;
+	struct pinner p[2];
+	char *buf = NULL;
+	char *cg;
+
+	if (pin_skip(k0) || pin_skip(k1) || !second_dev)
+		return KSFT_SKIP;
+	pinner_init(&p[0], k0);
+	pinner_init(&p[1], k1);
+	cg = test_cg_create(root, "ioasids_pinned_test", false);
+	if (!cg)
+		goto cleanup;
+	/* Pages are charged before they are pinned: room for one more */
+	snprintf(max, sizeof(max), "%zu", len + page_size);
+	if (cg_write(cg, "ioasids.pinned.max", max))
+		goto cleanup;
+	if (cg_enter_current(cg))
+		goto cleanup;
+	buf = mem_alloc(2 * len);
+	if (!buf)
+		goto cleanup;
+	if (pinner_open_dev(&p[0], 0) || pinner_open_dev(&p[1], 1))
+		goto cleanup;
+
+	if (expect_ok(pinner_map(&p[0], TEST_IOVA, buf, len), p[0].map))
+		goto cleanup;
+	if (check_value(cg, "ioasids.pinned.current", len))
+		goto cleanup;
+	/* Already charged, the same memory fits in the room of a page. */
+	if (expect_ok(pinner_map(&p[1], TEST_IOVA, buf, len),
+		      what(p[1].map, " of the same memory")))
+		goto cleanup;
+	if (check_value(cg, "ioasids.pinned.current", len))
+		goto cleanup;
+	stat[0] = len;
+	stat[1] = len;
+	if (check_pinners_stat(p, cg, stat, 2))
+		goto cleanup;
+	/* Half of this one is new, and over the limit. */
+	if (expect_err(pinner_map(&p[1], iova_b, buf + half, len), ENOMEM,
+		       what(p[1].map, " of half new memory, over the limit")))
+		goto cleanup;
+	if (check_value(cg, "ioasids.pinned.current", len))
+		goto cleanup;
+	if (check_pinners_stat(p, cg, stat, 2))
+		goto cleanup;
+	if (check_at_most(cg, "ioasids.pinned.peak", len + page_size))
+		goto cleanup;
+
+	if (cg_write(cg, "ioasids.pinned.max", "16M"))
+		goto cleanup;
+	if (expect_ok(pinner_map(&p[1], iova_b, buf + half, len),
+		      what(p[1].map, " of half new memory")))
+		goto cleanup;
+	if (check_value(cg, "ioasids.pinned.current", len + half))
+		goto cleanup;
+	stat[1] = 2 * len;
+	if (check_pinners_stat(p, cg, stat, 2))
+		goto cleanup;
+
+	/* The second device's two mappings still cover all of it. */
+	if (expect_unmapped(pinner_unmap(&p[0], TEST_IOVA, len), len,
+			    p[0].unmap))
+		goto cleanup;
+	if (check_value(cg, "ioasids.pinned.current", len + half))
+		goto cleanup;
+	/* Only the second half of the first mapping is left. */
+	if (expect_unmapped(pinner_unmap(&p[1], TEST_IOVA, len), len,
+			    p[1].unmap))
+		goto cleanup;
+	if (check_value(cg, "ioasids.pinned.current", len))
+		goto cleanup;
+	stat[0] = 0;
+	stat[1] = len;
+	if (check_pinners_stat(p, cg, stat, 2))
+		goto cleanup;
+	if (expect_unmapped(pinner_unmap(&p[1], iova_b, len), len,
+			    p[1].unmap))
+		goto cleanup;
+	if (check_value(cg, "ioasids.pinned.current", 0))
+		goto cleanup;
+	if (check_pinned_stat(cg, 0, 0))
+		goto cleanup;
+	/* A batch is charged whole before its pages are found charged */
+	if (check_at_most(cg, "ioasids.pinned.peak", 2 * len))
+		goto cleanup;
+
+	ret = KSFT_PASS;
+
+cleanup:
+	pinner_close(&p[0]);
+	pinner_close(&p[1]);
+	mem_free(buf, 2 * len);
+	test_cg_leave(root, cg);
+	return ret;
+}
+
+static int test_type1_type1_charged_once(const char *root)
+{
+	return test_charged_once(root, PIN_TYPE1, PIN_TYPE1);
+}
+
+static int test_iommufd_iommufd_charged_once(const char *root)
+{
+	return test_charged_once(root, PIN_IOMMUFD, PIN_IOMMUFD);
+}
+
+static int test_type1_iommufd_charged_once(const char *root)
+{
+	return test_charged_once(root, PIN_TYPE1, PIN_IOMMUFD);
+}
+
+/* In the holder: map @arg's bytes through both devices; 0 or -1. */
+static int hold_pins_twice(void *arg)
+{
+	const struct hold_pins *h = arg;
+	struct pinner p[2];
+	char *buf;
+
+	buf = mem_alloc(h->len);
+	if (!buf)
+		return -1;
+	pinner_init(&p[0], PIN_TYPE1);
+	pinner_init(&p[1], h->kind);
+	if (pinner_open_dev(&p[0], 0) || pinner_open_dev(&p[1], 1))
+		return -1;
+	if (expect_ok(pinner_map(&p[0], TEST_IOVA, buf, h->len), p[0].map))
+		return -1;
+	return expect_ok(pinner_map(&p[1], TEST_IOVA, buf, h->len), p[1].map);
+}
+
+/*
+ * A killed process that mapped the same memory through VFIO and iommufd
+ * returns every charge once it is gone.
+ */
+static int test_charged_once_kill(const char *root)
+{
+	struct hold_pins h = { .len = MB(4), .kind = PIN_IOMMUFD };
+	int ret = KSFT_FAIL;
+	pid_t pid = -1;
+	char *cg;
+
+	if (pin_skip(h.kind) || !second_dev)
+		return KSFT_SKIP;
+	cg = test_cg_create(root, "ioasids_pinned_test", false);
+	if (!cg)
+		goto cleanup;
+	pid = holder_start(cg, hold_pins_twice, &h);
+	if (pid < 0) {
+		ksft_print_msg("the holder failed to map\n");
+		goto cleanup;
+	}
+	if (check_value(cg, "ioasids.pinned.current", h.len))
+		goto cleanup;
+	if (check_pinned_stat(cg, h.len, h.len))
+		goto cleanup;
+
+	if (holder_kill(&pid))
+		goto cleanup;
+	if (wait_value(cg, "ioasids.pinned.current", 0, RELEASE_TIMEOUT_MS))
+		goto cleanup;
+	if (check_pinned_stat(cg, 0, 0))
+		goto cleanup;
+
+	ret = KSFT_PASS;
+
+cleanup:
+	kill_child(&pid);
+	test_cg_remove(cg);
+	return ret;
+}
+
+/* How many times test_same_memory() maps the same memory */
+#define SAME_MEMORY_MAPS	300
+
+/*
+ * The same memory mapped at 300 IOVAs, more times than a count of a byte
+ * holds, is charged once, and uncharged with its last mapping.
+ */
+static int test_same_memory(const char *root, enum pin_kind kind)
+{
+	const size_t len = mem_len(page_size);
+	long long stat[1];
+	int ret = KSFT_FAIL, i;
+	struct pinner p;
+	char *buf = NULL;
+	char *cg;
+
+	if (pin_skip(kind))
+		return KSFT_SKIP;
+	pinner_init(&p, kind);
+	cg = test_cg_enter(root, "ioasids_pinned_test");
+	if (!cg)
+		goto cleanup;
+	buf = mem_alloc(len);
+	if (!buf)
+		goto cleanup;
+	if (pinner_open(&p))
+		goto cleanup;
+
+	for (i = 0; i < SAME_MEMORY_MAPS; i++)
+		if (expect_ok(pinner_map(&p, TEST_IOVA + i * len, buf, len),
+			      p.map))
+			goto cleanup;
+	if (check_value(cg, "ioasids.pinned.current", len))
+		goto cleanup;
+	stat[0] = SAME_MEMORY_MAPS * len;
+	if (check_pinners_stat(&p, cg, stat, 1))
+		goto cleanup;
+	for (i = 0; i < SAME_MEMORY_MAPS - 1; i++) {
+		if (expect_unmapped(pinner_unmap(&p, TEST_IOVA + i * len, len),
+				    len, p.unmap))
+			goto cleanup;
+	}
+	if (check_value(cg, "ioasids.pinned.current", len))
+		goto cleanup;
+	if (expect_unmapped(pinner_unmap(&p, TEST_IOVA + i * len, len), len,
+			    p.unmap))
+		goto cleanup;
+	if (check_value(cg, "ioasids.pinned.current", 0))
+		goto cleanup;
+	if (check_pinned_stat(cg, 0, 0))
+		goto cleanup;
+
+	ret = KSFT_PASS;
+
+cleanup:
+	pinner_close(&p);
+	mem_free(buf, len);
+	test_cg_leave(root, cg);
+	return ret;
+}
+
+static int test_type1_same_memory(const char *root)
+{
+	return test_same_memory(root, PIN_TYPE1);
+}
+
+static int test_iommufd_same_memory(const char *root)
+{
+	return test_same_memory(root, PIN_IOMMUFD);
+}
+
 static const struct ioasids_test tests[] = {
 	IOASIDS_TEST(test_pinned_defaults),
 	IOASIDS_TEST(test_pinned_max_invalid),
@@ -1476,6 +1759,12 @@ static const struct ioasids_test mapping_tests[] = {
 	IOASIDS_TEST(test_iommufd_kill),
 	IOASIDS_TEST(test_iommufd_kill_rlimit_mm),
 	IOASIDS_TEST(test_iommufd_replace_memlock),
+	IOASIDS_TEST(test_type1_same_memory),
+	IOASIDS_TEST(test_iommufd_same_memory),
+	IOASIDS_TEST(test_type1_type1_charged_once),
+	IOASIDS_TEST(test_iommufd_iommufd_charged_once),
+	IOASIDS_TEST(test_type1_iommufd_charged_once),
+	IOASIDS_TEST(test_charged_once_kill),
 };
 
 #define NR_HUGEPAGES_PATH "/proc/sys/vm/nr_hugepages"
@@ -1537,6 +1826,12 @@ int main(void)
 		ksft_exit_skip("ioasids doesn't account pinned memory\n");
 
 	edu_vfio_init();
+	if (edu_nr_devs > 1) {
+		second_dev = !edu_setup_dev(1);
+		if (!second_dev)
+			ksft_print_msg("Cannot set %s up for VFIO\n",
+				       edu_devs[1].bdf);
+	}
 
 	ksft_set_plan(ARRAY_SIZE(tests) +
 		      NR_BACKINGS * ARRAY_SIZE(mapping_tests));

@@ -463,10 +463,11 @@ void iommufd_close(struct iommufd *f)
 }
 
 /*
- * Bind the device and attach it to a new IOAS: iommufd pins only what a
- * domain maps.  Returns 0, or -errno with a message and everything closed.
+ * Bind the device of @cdev_path and attach it to a new IOAS: iommufd pins
+ * only what a domain maps.  Returns 0, or -errno with a message and
+ * everything closed.
  */
-int iommufd_open(struct iommufd *f)
+int iommufd_open_dev(struct iommufd *f, const char *cdev_path)
 {
 	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
 	struct vfio_device_attach_iommufd_pt attach = {
@@ -493,9 +494,9 @@ int iommufd_open(struct iommufd *f)
 		what = "IOMMU_OPTION_RLIMIT_MODE";
 		goto fail;
 	}
-	f->dev = open(edu_cdev_path, O_RDWR | O_CLOEXEC);
+	f->dev = open(cdev_path, O_RDWR | O_CLOEXEC);
 	if (f->dev < 0) {
-		what = edu_cdev_path;
+		what = cdev_path;
 		goto fail;
 	}
 	bind.iommufd = f->iommufd;
@@ -520,6 +521,12 @@ fail:
 	ksft_print_msg("%s: %s\n", what, strerror(errno));
 	iommufd_close(f);
 	return ret;
+}
+
+/* iommufd_open_dev() of the first edu device */
+int iommufd_open(struct iommufd *f)
+{
+	return iommufd_open_dev(f, edu_cdev_path);
 }
 
 /* Returns 0, or -errno. */

@@ -126,6 +126,7 @@ struct iommufd {
 };
 
 int iommufd_open(struct iommufd *f);
+int iommufd_open_dev(struct iommufd *f, const char *cdev_path);
 void iommufd_close(struct iommufd *f);
 int iommufd_map(struct iommufd *f, __u64 iova, void *buf, size_t len);
 long long iommufd_unmap(struct iommufd *f, __u64 iova, size_t len);

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The ledger of pinned pages of one ioasids cgroup: how many times each
+ * page is pinned for DMA by the mappings charged to the cgroup, so that the
+ * cgroup is charged once for a page however many mappings pin it.
+ */
+#ifndef _IOASIDS_LEDGER_H
+#define _IOASIDS_LEDGER_H
+
+#include <linux/gfp_types.h>
+#include <linux/mm_types.h>
+#include <linux/mutex.h>
+#include <linux/xarray.h>
+
+/**
+ * struct ioasids_ledger - Pin counts of pages, by pfn
+ * @lock: serializes the changes of the counts
+ * @blocks: a block of byte-sized counts per 64 pfns, by pfn / 64
+ * @overflow: the counts from 255 on, by pfn
+ */
+struct ioasids_ledger {
+	struct mutex lock;	/* serializes the changes of the counts */
+	struct xarray blocks;
+	struct xarray overflow;
+};
+
+void ioasids_ledger_init(struct ioasids_ledger *ledger);
+void ioasids_ledger_destroy(struct ioasids_ledger *ledger);
+long ioasids_ledger_add(struct ioasids_ledger *ledger, struct page **pages,
+			unsigned long npages, unsigned long *nr_pins,
+			gfp_t gfp);
+unsigned long ioasids_ledger_sub(struct ioasids_ledger *ledger,
+				 struct page **pages, unsigned long npages,
+				 unsigned long *nr_pins);
+unsigned long ioasids_ledger_sub_range(struct ioasids_ledger *ledger,
+				       unsigned long pfn, unsigned long npages,
+				       unsigned long *nr_pins);
+
+#endif /* _IOASIDS_LEDGER_H */
