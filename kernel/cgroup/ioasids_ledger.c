@@ -6,46 +6,51 @@
  * pin, however many of them pin it: a VMM that gives a guest two assigned
  * devices behind a vIOMMU maps the guest's memory once per VFIO container
  * or iommufd IOAS, and that memory is pinned once.  The ledger counts the
- * pins of each page; a page is charged while its count is not zero.
+ * pins of each page; a page is charged while it has one.
  *
- * The counts are bytes, in blocks of 64 pfns that an xarray keeps by
- * pfn / 64.  With the xarray's nodes, that is about 1.1 bytes per pinned
- * page where the pinned pages are dense, as a VM's memory is, and a block
- * per page where they are scattered.  A count that reaches 255, a page
- * mapped at 255 IOVAs, goes on in a second xarray, by pfn, so that no
- * count wraps.  Pages that a pin does not hold (reserved pages such as the
- * zero page, and pfns without a struct page) are not counted.  The memory
- * is charged to the memory cgroup of the task that pins, but for the
- * few blocks that undoing a failed move of pins needs.
+ * Pins come in runs of contiguous pages, and a VM's memory is mostly huge
+ * pages, so the ledger counts by chunk of 512 pfns (2 MiB): a pin of a
+ * whole chunk is one count, ->whole, whatever its pages; pins of some of
+ * its pages are counted one byte per page, in an array that the chunk
+ * gets at its first such pin.  A page's pins are ->whole plus its own
+ * count, so the ledger costs a few instructions per 2 MiB for huge pages,
+ * and about 1 byte per pinned page for small ones where they are dense.
+ * Releasing a part of a chunk pinned whole turns one whole pin into a pin
+ * of each page first.  A page's count that reaches 255, a page pinned at
+ * 255 places at once, goes on in a second xarray, by pfn, so that no
+ * count wraps.
+ *
+ * Pages that a pin does not hold (reserved pages such as the zero page,
+ * and pfns without a struct page, such as a device's MMIO) are not
+ * counted.  The memory is charged to the memory cgroup of the task that
+ * pins, but for what undoing a failed move of pins and releasing a part
+ * of a chunk need, which cannot fail.
  */
 
 #include <linux/bits.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
-#include <linux/string.h>
 
 #include "ioasids_ledger.h"
 
-#define LEDGER_BLOCK_SHIFT	6
-#define LEDGER_BLOCK_PFNS	BIT(LEDGER_BLOCK_SHIFT)
-#define LEDGER_OVERFLOW		U8_MAX	/* the count is in ->overflow */
+#define CHUNK_SHIFT	9
+#define CHUNK_PFNS	BIT(CHUNK_SHIFT)
+#define CHUNK_MASK	(CHUNK_PFNS - 1)
+#define COUNT_OVERFLOW	U8_MAX	/* the page's count is in ->overflow */
 
-struct ioasids_ledger_block {
-	u8 count[LEDGER_BLOCK_PFNS];
+#define LEDGER_GFP_NOFAIL	(GFP_KERNEL | __GFP_NOFAIL)
+
+/**
+ * struct ledger_chunk - The pins of 512 pfns, from a multiple of 512
+ * @whole: pins of all of its pages at once
+ * @nr_counted: how many of its pages have a count of their own
+ * @count: each page's count of its own pins, or NULL until the first
+ */
+struct ledger_chunk {
+	unsigned long whole;
+	unsigned int nr_counted;
+	u8 *count;
 };
-
-/* The block of the last pfn counted, which the next pfn likely shares */
-struct ledger_cursor {
-	unsigned long index;
-	struct ioasids_ledger_block *block;
-	bool emptied;	/* one of its counts returned to zero */
-};
-
-/* Whether a pin holds the page of @pfn, and the ledger counts it */
-static bool ledger_counts(unsigned long pfn)
-{
-	return pfn_valid(pfn) && !PageReserved(pfn_to_page(pfn));
-}
 
 /**
  * ioasids_ledger_init() - Initialize an empty ledger
@@ -54,7 +59,7 @@ static bool ledger_counts(unsigned long pfn)
 void ioasids_ledger_init(struct ioasids_ledger *ledger)
 {
 	mutex_init(&ledger->lock);
-	xa_init(&ledger->blocks);
+	xa_init(&ledger->chunks);
 	xa_init(&ledger->overflow);
 }
 
@@ -64,109 +69,242 @@ void ioasids_ledger_init(struct ioasids_ledger *ledger)
  */
 void ioasids_ledger_destroy(struct ioasids_ledger *ledger)
 {
-	struct ioasids_ledger_block *block;
+	struct ledger_chunk *chunk;
 	unsigned long index;
 
 	/* Every pin holds a reference on the cgroup: none can be left */
-	WARN_ON_ONCE(!xa_empty(&ledger->blocks) ||
+	WARN_ON_ONCE(!xa_empty(&ledger->chunks) ||
 		     !xa_empty(&ledger->overflow));
-	xa_for_each(&ledger->blocks, index, block)
-		kfree(block);
-	xa_destroy(&ledger->blocks);
+	xa_for_each(&ledger->chunks, index, chunk) {
+		kfree(chunk->count);
+		kfree(chunk);
+	}
+	xa_destroy(&ledger->chunks);
 	xa_destroy(&ledger->overflow);
 	mutex_destroy(&ledger->lock);
 }
 
-/* Leave the cursor's block, and free it if all its counts are zero */
-static void ledger_cursor_put(struct ioasids_ledger *ledger,
-			      struct ledger_cursor *cur)
+/* The chunk of @pfn, a new one if it has none and @gfp is not 0 */
+static struct ledger_chunk *chunk_get(struct ioasids_ledger *ledger,
+				      unsigned long pfn, gfp_t gfp)
 {
-	if (cur->emptied &&
-	    !memchr_inv(cur->block->count, 0, sizeof(cur->block->count))) {
-		xa_erase(&ledger->blocks, cur->index);
-		kfree(cur->block);
+	unsigned long index = pfn >> CHUNK_SHIFT;
+	struct ledger_chunk *chunk = xa_load(&ledger->chunks, index);
+
+	if (chunk || !gfp)
+		return chunk;
+	chunk = kzalloc(sizeof(*chunk), gfp);
+	if (chunk && xa_is_err(xa_store(&ledger->chunks, index, chunk, gfp))) {
+		kfree(chunk);
+		chunk = NULL;
 	}
-	cur->block = NULL;
-	cur->emptied = false;
+	return chunk;
 }
 
-/* The count of @pfn, in a new block if it has none and @create */
-static u8 *ledger_count(struct ioasids_ledger *ledger,
-			struct ledger_cursor *cur, unsigned long pfn,
-			bool create, gfp_t gfp)
+/* Free @chunk if it counts no pin */
+static void chunk_put(struct ioasids_ledger *ledger, struct ledger_chunk *chunk,
+		      unsigned long pfn)
 {
-	unsigned long index = pfn >> LEDGER_BLOCK_SHIFT;
-	struct ioasids_ledger_block *block;
-
-	if (cur->block && cur->index == index)
-		goto found;
-	if (cur->block)
-		ledger_cursor_put(ledger, cur);
-	block = xa_load(&ledger->blocks, index);
-	if (!block && create) {
-		block = kzalloc(sizeof(*block), gfp);
-		if (!block)
-			return NULL;
-		if (xa_is_err(xa_store(&ledger->blocks, index, block, gfp))) {
-			kfree(block);
-			return NULL;
-		}
-	}
-	if (!block)
-		return NULL;
-	cur->block = block;
-	cur->index = index;
-found:
-	return &cur->block->count[pfn & (LEDGER_BLOCK_PFNS - 1)];
+	if (chunk->whole || chunk->nr_counted)
+		return;
+	xa_erase(&ledger->chunks, pfn >> CHUNK_SHIFT);
+	kfree(chunk->count);
+	kfree(chunk);
 }
 
-/* Count a pin of @pfn: 1 if it is the page's first, 0 if not, or -ENOMEM */
-static int ledger_inc(struct ioasids_ledger *ledger,
-		      struct ledger_cursor *cur, unsigned long pfn, gfp_t gfp)
+/* Whether a pin holds the page of @pfn, in a chunk whose pfns are @valid */
+static bool pfn_counted(unsigned long pfn, bool valid)
 {
-	u8 *count = ledger_count(ledger, cur, pfn, true, gfp);
+	return valid && !PageReserved(pfn_to_page(pfn));
+}
+
+/*
+ * Whether a pin holds every page of the chunk from @pfn: pages of one
+ * folio of 512 pages or more, or none reserved.  A chunk's pfns are valid
+ * or not together: the memory map has holes of 2 MiB at the least.
+ */
+static bool chunk_all_counted(unsigned long pfn)
+{
+	unsigned long i;
+
+	if (!pfn_valid(pfn))
+		return false;
+	if (folio_nr_pages(page_folio(pfn_to_page(pfn))) >= CHUNK_PFNS)
+		return true;
+	for (i = 0; i < CHUNK_PFNS; i++)
+		if (PageReserved(pfn_to_page(pfn + i)))
+			return false;
+	return true;
+}
+
+/* One more pin of the page of @pfn alone: 1 if it had none, 0, -ENOMEM */
+static int chunk_inc(struct ioasids_ledger *ledger,
+		     struct ledger_chunk *chunk, unsigned long pfn, gfp_t gfp)
+{
 	unsigned long over;
+	u8 *count;
 
-	if (!count)
-		return -ENOMEM;
-	if (*count < LEDGER_OVERFLOW - 1)
-		return (*count)++ == 0;
-	if (*count == LEDGER_OVERFLOW - 1)
-		over = LEDGER_OVERFLOW;
+	if (!chunk->count) {
+		chunk->count = kzalloc(CHUNK_PFNS, gfp);
+		if (!chunk->count)
+			return -ENOMEM;
+	}
+	count = &chunk->count[pfn & CHUNK_MASK];
+	if (likely(*count < COUNT_OVERFLOW - 1)) {
+		if ((*count)++)
+			return 0;
+		chunk->nr_counted++;
+		return !chunk->whole;
+	}
+	if (*count == COUNT_OVERFLOW - 1)
+		over = COUNT_OVERFLOW;
 	else
 		over = xa_to_value(xa_load(&ledger->overflow, pfn)) + 1;
-	if (xa_is_err(xa_store(&ledger->overflow, pfn, xa_mk_value(over),
-			       gfp)))
+	if (xa_is_err(xa_store(&ledger->overflow, pfn, xa_mk_value(over), gfp)))
 		return -ENOMEM;
-	*count = LEDGER_OVERFLOW;
+	*count = COUNT_OVERFLOW;
 	return 0;
 }
 
-/* Count an unpin of @pfn: true if it was the page's last pin */
-static bool ledger_dec(struct ioasids_ledger *ledger,
-		       struct ledger_cursor *cur, unsigned long pfn)
+/* Turn one pin of the whole chunk from @base into a pin of each page */
+static void chunk_split(struct ioasids_ledger *ledger,
+			struct ledger_chunk *chunk, unsigned long base)
 {
-	u8 *count = ledger_count(ledger, cur, pfn, false, 0);
-	unsigned long over;
+	unsigned long i;
 
-	if (WARN_ON_ONCE(!count || !*count))
-		return false;
-	if (*count == LEDGER_OVERFLOW) {
+	for (i = 0; i < CHUNK_PFNS; i++)
+		chunk_inc(ledger, chunk, base + i, LEDGER_GFP_NOFAIL);
+	chunk->whole--;
+}
+
+/* One pin fewer of the page of @pfn: 1 if that was its last, or 0 */
+static int chunk_dec(struct ioasids_ledger *ledger,
+		     struct ledger_chunk *chunk, unsigned long pfn)
+{
+	unsigned long over;
+	u8 *count;
+
+	if (!chunk->count || !chunk->count[pfn & CHUNK_MASK]) {
+		/* Its pin is one of the whole chunk's, if it has one */
+		if (WARN_ON_ONCE(!chunk->whole))
+			return 0;
+		chunk_split(ledger, chunk, pfn & ~CHUNK_MASK);
+	}
+	count = &chunk->count[pfn & CHUNK_MASK];
+	if (*count == COUNT_OVERFLOW) {
 		over = xa_to_value(xa_load(&ledger->overflow, pfn)) - 1;
-		if (over < LEDGER_OVERFLOW) {
+		if (over < COUNT_OVERFLOW) {
 			xa_erase(&ledger->overflow, pfn);
 			*count = over;
 		} else {
 			/* Replaces the entry, so allocates nothing */
 			xa_store(&ledger->overflow, pfn, xa_mk_value(over),
-				 GFP_KERNEL);
+				 LEDGER_GFP_NOFAIL);
 		}
-		return false;
+		return 0;
 	}
 	if (--*count)
-		return false;
-	cur->emptied = true;
-	return true;
+		return 0;
+	chunk->nr_counted--;
+	return !chunk->whole;
+}
+
+/*
+ * Count the pins, or with @sub the unpins, of the @n pfns from @pfn, all
+ * in one chunk; *@pins counts them.  Returns how many pages had no pin
+ * before (@sub: have none now), or -ENOMEM.
+ */
+static long ledger_run(struct ioasids_ledger *ledger, unsigned long pfn,
+		       unsigned long n, bool sub, gfp_t gfp,
+		       unsigned long *pins)
+{
+	struct ledger_chunk *chunk;
+	unsigned long i;
+	long changed = 0;
+	bool valid;
+	int ret;
+
+	if (n == CHUNK_PFNS && chunk_all_counted(pfn)) {
+		chunk = chunk_get(ledger, pfn, sub ? 0 : gfp);
+		if (!chunk) {
+			WARN_ON_ONCE(sub);
+			return sub ? 0 : -ENOMEM;
+		}
+		if (!sub || chunk->whole) {
+			*pins += CHUNK_PFNS;
+			if (sub ? --chunk->whole : chunk->whole++)
+				return 0;
+			changed = CHUNK_PFNS - chunk->nr_counted;
+			if (sub)
+				chunk_put(ledger, chunk, pfn);
+			return changed;
+		}
+		/* Pinned a page at a time: released so */
+	}
+
+	valid = pfn_valid(pfn);
+	if (!valid)
+		return 0;
+	chunk = chunk_get(ledger, pfn, sub ? 0 : gfp);
+	if (!chunk && !sub)
+		return -ENOMEM;
+	if (!chunk) {
+		/* Only pages that a pin does not hold have no chunk */
+		for (i = 0; i < n; i++)
+			WARN_ON_ONCE(pfn_counted(pfn + i, valid));
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (!pfn_counted(pfn + i, valid))
+			continue;
+		ret = sub ? chunk_dec(ledger, chunk, pfn + i) :
+			    chunk_inc(ledger, chunk, pfn + i, gfp);
+		if (ret < 0) {
+			while (i--)
+				if (pfn_counted(pfn + i, valid))
+					changed -= chunk_dec(ledger, chunk,
+							     pfn + i);
+			chunk_put(ledger, chunk, pfn);
+			return ret;
+		}
+		changed += ret;
+		(*pins)++;
+	}
+	chunk_put(ledger, chunk, pfn);
+	return changed;
+}
+
+/* How many of @pages from the first are contiguous, in its chunk */
+static unsigned long pages_run(struct page **pages, unsigned long npages)
+{
+	unsigned long pfn = page_to_pfn(pages[0]), n;
+
+	npages = min(npages, CHUNK_PFNS - (pfn & CHUNK_MASK));
+	for (n = 1; n < npages && pages[n] == pages[0] + n; n++)
+		;
+	return n;
+}
+
+/* Count the unpins of @pages, or of the pfns from @pfn if it is NULL */
+static unsigned long ledger_sub(struct ioasids_ledger *ledger,
+				struct page **pages, unsigned long pfn,
+				unsigned long npages, unsigned long *nr_pins)
+{
+	unsigned long n, last = 0;
+
+	while (npages) {
+		if (pages) {
+			pfn = page_to_pfn(*pages);
+			n = pages_run(pages, npages);
+			pages += n;
+		} else {
+			n = min(npages, CHUNK_PFNS - (pfn & CHUNK_MASK));
+		}
+		last += ledger_run(ledger, pfn, n, true, 0, nr_pins);
+		pfn += n;
+		npages -= n;
+	}
+	return last;
 }
 
 /**
@@ -175,7 +313,7 @@ static bool ledger_dec(struct ioasids_ledger *ledger,
  * @pages: the pages just pinned
  * @npages: how many
  * @nr_pins: set to how many of the pins the ledger counts
- * @gfp: how to allocate the ledger's memory; with __GFP_NOFAIL, the
+ * @gfp: how to allocate the ledger's memory; with __LEDGER_GFP_NOFAIL, the
  *	function cannot fail
  *
  * Context: process context; sleeps.
@@ -186,60 +324,25 @@ long ioasids_ledger_add(struct ioasids_ledger *ledger, struct page **pages,
 			unsigned long npages, unsigned long *nr_pins,
 			gfp_t gfp)
 {
-	struct ledger_cursor cur = {};
-	unsigned long i, pfn;
-	long first = 0;
-	int ret = 0;
+	unsigned long i, n, undone;
+	long first = 0, ret;
 
 	*nr_pins = 0;
 	mutex_lock(&ledger->lock);
-	for (i = 0; i < npages; i++) {
-		pfn = page_to_pfn(pages[i]);
-		if (!ledger_counts(pfn))
-			continue;
-		ret = ledger_inc(ledger, &cur, pfn, gfp);
-		if (ret < 0)
+	for (i = 0; i < npages; i += n) {
+		n = pages_run(pages + i, npages - i);
+		ret = ledger_run(ledger, page_to_pfn(pages[i]), n, false, gfp,
+				 nr_pins);
+		if (ret < 0) {
+			ledger_sub(ledger, pages, 0, i, &undone);
+			*nr_pins = 0;
+			first = ret;
 			break;
-		first += ret;
-		(*nr_pins)++;
-	}
-	if (ret < 0) {
-		while (i--) {
-			pfn = page_to_pfn(pages[i]);
-			if (ledger_counts(pfn))
-				ledger_dec(ledger, &cur, pfn);
 		}
-		first = ret;
-		*nr_pins = 0;
+		first += ret;
 	}
-	if (cur.block)
-		ledger_cursor_put(ledger, &cur);
 	mutex_unlock(&ledger->lock);
 	return first;
-}
-
-/* Count the unpins of @pages, or of the pfns from @pfn if it is NULL */
-static unsigned long ledger_sub(struct ioasids_ledger *ledger,
-				struct page **pages, unsigned long pfn,
-				unsigned long npages, unsigned long *nr_pins)
-{
-	struct ledger_cursor cur = {};
-	unsigned long i, last = 0;
-
-	*nr_pins = 0;
-	mutex_lock(&ledger->lock);
-	for (i = 0; i < npages; i++, pfn++) {
-		if (pages)
-			pfn = page_to_pfn(pages[i]);
-		if (!ledger_counts(pfn))
-			continue;
-		last += ledger_dec(ledger, &cur, pfn);
-		(*nr_pins)++;
-	}
-	if (cur.block)
-		ledger_cursor_put(ledger, &cur);
-	mutex_unlock(&ledger->lock);
-	return last;
 }
 
 /**
@@ -256,7 +359,13 @@ unsigned long ioasids_ledger_sub(struct ioasids_ledger *ledger,
 				 struct page **pages, unsigned long npages,
 				 unsigned long *nr_pins)
 {
-	return ledger_sub(ledger, pages, 0, npages, nr_pins);
+	unsigned long last;
+
+	*nr_pins = 0;
+	mutex_lock(&ledger->lock);
+	last = ledger_sub(ledger, pages, 0, npages, nr_pins);
+	mutex_unlock(&ledger->lock);
+	return last;
 }
 
 /**
@@ -273,5 +382,11 @@ unsigned long ioasids_ledger_sub_range(struct ioasids_ledger *ledger,
 				       unsigned long pfn, unsigned long npages,
 				       unsigned long *nr_pins)
 {
-	return ledger_sub(ledger, NULL, pfn, npages, nr_pins);
+	unsigned long last;
+
+	*nr_pins = 0;
+	mutex_lock(&ledger->lock);
+	last = ledger_sub(ledger, NULL, pfn, npages, nr_pins);
+	mutex_unlock(&ledger->lock);
+	return last;
 }

@@ -15,12 +15,12 @@
 /**
  * struct ioasids_ledger - Pin counts of pages, by pfn
  * @lock: serializes the changes of the counts
- * @blocks: a block of byte-sized counts per 64 pfns, by pfn / 64
- * @overflow: the counts from 255 on, by pfn
+ * @chunks: the counts of each chunk of 512 pfns, by pfn / 512
+ * @overflow: the counts of single pages from 255 on, by pfn
  */
 struct ioasids_ledger {
 	struct mutex lock;	/* serializes the changes of the counts */
-	struct xarray blocks;
+	struct xarray chunks;
 	struct xarray overflow;
 };
 

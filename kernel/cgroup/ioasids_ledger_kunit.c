@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of the ledger of pinned pages of the ioasids controller:
+ * pins of whole chunks and of single pages, mixed, released otherwise than
+ * they were counted, counts past a byte, and pages that a pin does not
+ * hold.
+ */
+
+#include <kunit/test.h>
+#include <linux/bits.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+
+#include "ioasids_ledger.h"
+
+#define CHUNK_ORDER	9
+#define CHUNK_PAGES	BIT(CHUNK_ORDER)
+
+struct ledger_test {
+	struct ioasids_ledger ledger;
+	struct page *chunk;		/* 512 pages from a multiple of 512 */
+	struct page *pages[CHUNK_PAGES];
+};
+
+static int ledger_test_init(struct kunit *test)
+{
+	struct ledger_test *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	unsigned long i;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	ioasids_ledger_init(&t->ledger);
+	/* A huge page's folio for some cases, small pages for the others */
+	t->chunk = alloc_pages(GFP_KERNEL |
+			       (strstr(test->name, "folio") ? __GFP_COMP : 0),
+			       CHUNK_ORDER);
+	KUNIT_ASSERT_NOT_NULL(test, t->chunk);
+	for (i = 0; i < CHUNK_PAGES; i++)
+		t->pages[i] = t->chunk + i;
+	test->priv = t;
+	return 0;
+}
+
+static void ledger_test_exit(struct kunit *test)
+{
+	struct ledger_test *t = test->priv;
+
+	/* Every test releases what it counted: nothing is left */
+	KUNIT_EXPECT_TRUE(test, xa_empty(&t->ledger.chunks));
+	KUNIT_EXPECT_TRUE(test, xa_empty(&t->ledger.overflow));
+	ioasids_ledger_destroy(&t->ledger);
+	__free_pages(t->chunk, CHUNK_ORDER);
+}
+
+static long add(struct ledger_test *t, unsigned long first, unsigned long n)
+{
+	unsigned long pins;
+
+	return ioasids_ledger_add(&t->ledger, t->pages + first, n, &pins,
+				  GFP_KERNEL);
+}
+
+static unsigned long sub(struct ledger_test *t, unsigned long first,
+			 unsigned long n)
+{
+	unsigned long pins;
+
+	return ioasids_ledger_sub(&t->ledger, t->pages + first, n, &pins);
+}
+
+static unsigned long sub_range(struct ledger_test *t, unsigned long first,
+			       unsigned long n)
+{
+	unsigned long pins;
+
+	return ioasids_ledger_sub_range(&t->ledger,
+					page_to_pfn(t->chunk) + first, n,
+					&pins);
+}
+
+/* Whole pins, released in halves: the page's last pin frees the charge */
+static void ledger_whole_then_halves_folio(struct kunit *test)
+{
+	struct ledger_test *t = test->priv;
+
+	KUNIT_EXPECT_EQ(test, add(t, 0, CHUNK_PAGES), CHUNK_PAGES);
+	KUNIT_EXPECT_EQ(test, add(t, 0, CHUNK_PAGES), 0);
+	KUNIT_EXPECT_EQ(test, sub(t, 0, CHUNK_PAGES / 2), 0);
+	KUNIT_EXPECT_EQ(test, sub_range(t, CHUNK_PAGES / 2, CHUNK_PAGES / 2),
+			0);
+	KUNIT_EXPECT_EQ(test, sub_range(t, 0, CHUNK_PAGES), CHUNK_PAGES);
+}
+
+/* Pins of single pages, released as a whole chunk */
+static void ledger_pages_then_whole(struct kunit *test)
+{
+	struct ledger_test *t = test->priv;
+
+	KUNIT_EXPECT_EQ(test, add(t, 0, CHUNK_PAGES / 2), CHUNK_PAGES / 2);
+	KUNIT_EXPECT_EQ(test, add(t, CHUNK_PAGES / 2, CHUNK_PAGES / 2),
+			CHUNK_PAGES / 2);
+	KUNIT_EXPECT_EQ(test, add(t, 10, 20), 0);
+	KUNIT_EXPECT_EQ(test, sub_range(t, 0, CHUNK_PAGES), CHUNK_PAGES - 20);
+	KUNIT_EXPECT_EQ(test, sub(t, 10, 20), 20);
+}
+
+/* A whole pin and pins of some pages: each page is charged once */
+static void ledger_mixed_folio(struct kunit *test)
+{
+	struct ledger_test *t = test->priv;
+
+	KUNIT_EXPECT_EQ(test, add(t, 100, 10), 10);
+	KUNIT_EXPECT_EQ(test, add(t, 0, CHUNK_PAGES), CHUNK_PAGES - 10);
+	KUNIT_EXPECT_EQ(test, add(t, 105, 10), 0);
+	KUNIT_EXPECT_EQ(test, sub_range(t, 0, CHUNK_PAGES), CHUNK_PAGES - 15);
+	KUNIT_EXPECT_EQ(test, sub(t, 100, 10), 5);
+	KUNIT_EXPECT_EQ(test, sub(t, 105, 10), 10);
+}
+
+/* A page pinned 300 times: counted past a byte, released at the last */
+static void ledger_overflow(struct kunit *test)
+{
+	struct ledger_test *t = test->priv;
+	int i;
+
+	KUNIT_EXPECT_EQ(test, add(t, 7, 1), 1);
+	for (i = 1; i < 300; i++)
+		KUNIT_EXPECT_EQ(test, add(t, 7, 1), 0);
+	KUNIT_EXPECT_FALSE(test, xa_empty(&t->ledger.overflow));
+	for (i = 1; i < 300; i++)
+		KUNIT_EXPECT_EQ(test, sub(t, 7, 1), 0);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&t->ledger.overflow));
+	KUNIT_EXPECT_EQ(test, sub(t, 7, 1), 1);
+}
+
+/* Pages that a pin does not hold are not counted */
+static void ledger_pages_not_pinned(struct kunit *test)
+{
+	struct ledger_test *t = test->priv;
+	struct page *zero = ZERO_PAGE(0);
+	unsigned long pins;
+
+	/* The zero page is reserved: a pin does not hold it */
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_add(&t->ledger, &zero, 1, &pins,
+						 GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, pins, 0);
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_sub(&t->ledger, &zero, 1, &pins),
+			0);
+	KUNIT_EXPECT_EQ(test, pins, 0);
+}
+
+static struct kunit_case ledger_cases[] = {
+	KUNIT_CASE(ledger_whole_then_halves_folio),
+	KUNIT_CASE(ledger_pages_then_whole),
+	KUNIT_CASE(ledger_mixed_folio),
+	KUNIT_CASE(ledger_overflow),
+	KUNIT_CASE(ledger_pages_not_pinned),
+	{}
+};
+
+static struct kunit_suite ledger_suite = {
+	.name = "ioasids_ledger",
+	.init = ledger_test_init,
+	.exit = ledger_test_exit,
+	.test_cases = ledger_cases,
+};
+
+kunit_test_suite(ledger_suite);
+
+MODULE_DESCRIPTION("KUnit tests of the ioasids controller's pinned page ledger");
+MODULE_LICENSE("GPL");
