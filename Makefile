@@ -60,7 +60,8 @@ HOST_TOOLS   := $(GUEST)/install
 HOST_TESTS   := $(CURDIR)/tools/cgroup/ioasidctl/tests
 
 .PHONY: all check deps tree kernel kernel-main kernel-compat kernel-host selftests \
-	run-guest lint clean patches patches-check deb stress host-tools host-tests rootfs demo shell
+	run-guest lint clean patches patches-check deb ioasidctl-deb stress host-tools \
+	host-tests rootfs demo shell
 
 all: check
 
@@ -150,9 +151,10 @@ patches-check: patches
 		harness/patches-check.sh $(SERIES) \
 		$(BUILD)/base $(BUILD)/bisect $(FRAGMENT)
 
-# A Debian package of the patched kernel for hosts, from Debian's cloud
-# kernel configuration (slow: see the README), and a boot of its kernel
-deb: tree
+# Debian packages for hosts: the patched kernel, from Debian's cloud
+# kernel configuration (slow: see the README), and a boot of its kernel;
+# and ioasidctl, in build/deb too
+deb: tree ioasidctl-deb
 	@$(MAKE) -s --no-print-directory deps DEB_PACKAGES="linux-config-6.12 \
 		dpkg-dev debhelper rsync kmod cpio busybox-static xz-utils \
 		qemu-system-x86"
@@ -160,13 +162,19 @@ deb: tree
 		$(BUILD)/obj-deb $(BUILD)/deb
 	@harness/deb-boot.sh $(BUILD)/deb $(BUILD)/deb-boot
 
-# The host side, as an operator's host runs it: ioasidctl, its systemd
-# unit and a tenant's load, installed into a Debian 12 root file system
-# whose PID 1 is systemd.
+# The package of ioasidctl alone: the tool, its manual page, its units
+# and the example configuration
+ioasidctl-deb: tree
+	@harness/build-ioasidctl-deb.sh $(SRC)/tools/cgroup/ioasidctl \
+		$(BUILD)/ioasidctl-pkg $(BUILD)/deb
+
+# The host side, as an operator's host runs it: ioasidctl's package, which
+# the systemd guest installs with dpkg, and a tenant's load, in a Debian 12
+# root file system whose PID 1 is systemd.
 host-tools: tree
 	@rm -rf $(HOST_TOOLS)
-	@$(MAKE) -s --no-print-directory -C $(SRC)/tools/cgroup/ioasidctl \
-		OUTPUT=$(BUILD)/ioasidctl/ install DESTDIR=$(HOST_TOOLS) prefix=/usr
+	@harness/build-ioasidctl-deb.sh $(SRC)/tools/cgroup/ioasidctl \
+		$(BUILD)/ioasidctl-pkg $(HOST_TOOLS)/var/cache/ioasids
 	@harness/build-selftests.sh $(SRC) $(OBJ_HOST) harness/host-tools \
 		$(HOST_TOOLS)/usr/local/bin
 	@echo "  TOOLS   $(HOST_TOOLS)"

@@ -6,7 +6,8 @@
 # mode and two edu devices as run-guest.sh.  The root file system is made
 # afresh for every boot from the cached debootstrap folder ROOTFS, the
 # files of INSTALL_DIR (the project's host-side tools, laid out as under
-# /) and the guest's units of harness/systemd-guest/.
+# /), the Debian packages of its var/cache/ioasids, installed with dpkg,
+# and the guest's units of harness/systemd-guest/.
 #
 #   run-systemd-guest.sh MODE BZIMAGE GUEST_DIR ROOTFS INSTALL_DIR TESTS_DIR [CMDLINE]
 #
@@ -35,6 +36,16 @@ mkdir -p "$guest/results"
 # The root file system: a private copy, so that every boot starts clean.
 cp -a "$rootfs" "$guest/root"
 rsync -aK "$install/" "$guest/root/"
+# Packages are installed as on a host, their maintainer scripts included.
+debs=()
+for deb in "$guest/root"/var/cache/ioasids/*.deb; do
+	[ -f "$deb" ] && debs+=("/var/cache/ioasids/$(basename "$deb")")
+done
+if [ ${#debs[@]} -gt 0 ] &&
+   ! chroot "$guest/root" dpkg -i "${debs[@]}" > "$guest/dpkg.log" 2>&1; then
+	cat "$guest/dpkg.log" >&2
+	exit 1
+fi
 units=$guest/root/etc/systemd/system
 cp "$here"/systemd-guest/*.service "$here"/systemd-guest/*.target "$units/"
 # Units that wait for devices (udev's) or do nothing here: masked, for a

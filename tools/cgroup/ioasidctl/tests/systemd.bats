@@ -104,6 +104,28 @@ install_sleep_service() {
 	systemctl daemon-reload
 }
 
+@test "ioasidctl comes from its package, whose paths agree, with ioasids.service enabled" {
+	run dpkg-query -W -f '${Status} ${Depends}' ioasidctl
+	[ "$status" -eq 0 ]
+	[[ "$output" == "install ok installed "*libcgroup2* ]]
+	run dpkg-query -L ioasidctl
+	for path in /usr/sbin/ioasidctl /usr/share/man/man8/ioasidctl.8.gz \
+		/lib/systemd/system/ioasids.service \
+		/lib/systemd/system/ioasids@.service \
+		/lib/systemd/system-generators/ioasids-generator \
+		/usr/share/doc/ioasidctl/ioasids.conf.example; do
+		# dpkg lists the paths as packed; /lib is /usr/lib here
+		[[ "$output" == *"$path"* || "$output" == *"/usr$path"* ]]
+		[ -e "$path" ]
+	done
+	# What the units run is the packaged binary
+	run systemctl show -p ExecStart ioasids.service
+	[[ "$output" == *"path=/usr/sbin/ioasidctl "* ]]
+	[ "$(systemctl is-enabled ioasids.service)" = enabled ]
+	# The example configuration is valid as shipped
+	ioasidctl check /usr/share/doc/ioasidctl/ioasids.conf.example
+}
+
 @test "ioasids.service: installed, oneshot, ordered before ordinary services" {
 	run systemctl show -p Type -p RemainAfterExit -p ExecStart \
 		-p ConditionPathExists ioasids.service
