@@ -47,12 +47,14 @@ void ioasids_cgroup_uncharge_pinned(struct ioasids_cgroup *cg,
 int ioasids_cgroup_commit_pinned(struct ioasids_cgroup *cg,
 				 enum ioasids_pinned_source source,
 				 struct page **pages, unsigned long npages);
-void ioasids_cgroup_release_pinned(struct ioasids_cgroup *cg,
-				   enum ioasids_pinned_source source,
-				   struct page **pages, unsigned long npages);
-void ioasids_cgroup_release_pinned_range(struct ioasids_cgroup *cg,
-					 enum ioasids_pinned_source source,
-					 unsigned long pfn, unsigned long npages);
+unsigned long ioasids_cgroup_release_pinned(struct ioasids_cgroup *cg,
+					    enum ioasids_pinned_source source,
+					    struct page **pages,
+					    unsigned long npages);
+unsigned long
+ioasids_cgroup_release_pinned_range(struct ioasids_cgroup *cg,
+				    enum ioasids_pinned_source source,
+				    unsigned long pfn, unsigned long npages);
 int ioasids_cgroup_move_pinned(struct ioasids_cgroup *from,
 			       struct ioasids_cgroup *to,
 			       enum ioasids_pinned_source source,
@@ -104,15 +106,21 @@ ioasids_cgroup_commit_pinned(struct ioasids_cgroup *cg,
 	return 0;
 }
 
-static inline void
+static inline unsigned long
 ioasids_cgroup_release_pinned(struct ioasids_cgroup *cg,
 			      enum ioasids_pinned_source source,
-			      struct page **pages, unsigned long npages) {}
+			      struct page **pages, unsigned long npages)
+{
+	return 0;
+}
 
-static inline void
+static inline unsigned long
 ioasids_cgroup_release_pinned_range(struct ioasids_cgroup *cg,
 				    enum ioasids_pinned_source source,
-				    unsigned long pfn, unsigned long npages) {}
+				    unsigned long pfn, unsigned long npages)
+{
+	return 0;
+}
 
 static inline int ioasids_cgroup_move_pinned(struct ioasids_cgroup *from,
 					     struct ioasids_cgroup *to,

@@ -404,8 +404,9 @@ refused:
  * ioasids_cgroup_uncharge_pinned(), and hands what it pinned to
  * ioasids_cgroup_commit_pinned(), which returns the charge of the pages
  * that @cg is charged for already.  Because the pages may be among those,
- * a charge over a limit falls back to one page, so that a cgroup at its
- * limit still maps memory that it pins already, a page at a time.
+ * a charge over a limit falls back to one page, so that a cgroup with a
+ * page of room under its limit still maps memory that it pins already, a
+ * page at a time.
  *
  * Context: process context; does not sleep.
  * Return: 0, or -ENOMEM if not even one page fits under the
@@ -485,16 +486,17 @@ int ioasids_cgroup_commit_pinned(struct ioasids_cgroup *cg,
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_commit_pinned);
 
-/* The pins of @pages, or of the pfns from @pfn, were released */
-static void ioasids_release_pinned(struct ioasids_cgroup *cg,
-				   enum ioasids_pinned_source source,
-				   struct page **pages, unsigned long pfn,
-				   unsigned long npages)
+/* The pins of @pages, or of the pfns from @pfn, are about to be released */
+static unsigned long ioasids_release_pinned(struct ioasids_cgroup *cg,
+					    enum ioasids_pinned_source source,
+					    struct page **pages,
+					    unsigned long pfn,
+					    unsigned long npages)
 {
 	unsigned long nr_pins, last;
 
 	if (!cg || !npages)
-		return;
+		return 0;
 	if (pages)
 		last = ioasids_ledger_sub(&cg->pinned_pages, pages, npages,
 					  &nr_pins);
@@ -502,47 +504,54 @@ static void ioasids_release_pinned(struct ioasids_cgroup *cg,
 		last = ioasids_ledger_sub_range(&cg->pinned_pages, pfn, npages,
 						&nr_pins);
 	this_cpu_sub(cg->stat->nr_pinned[source], nr_pins);
-	ioasids_cgroup_uncharge_pinned(cg, last);
+	return last;
 }
 
 /**
- * ioasids_cgroup_release_pinned() - Account pages unpinned
+ * ioasids_cgroup_release_pinned() - Account pages about to be unpinned
  * @cg: the cgroup to which ioasids_cgroup_commit_pinned() committed them,
  *	or NULL
  * @source: who pinned them
- * @pages: the pages unpinned
+ * @pages: the pages, still pinned: what the ledger finds of a page must be
+ *	what it found when the page was pinned
  * @npages: how many
  *
- * Returns the charge of each page whose last pin in @cg this was.
+ * The caller then unpins the pages, and returns the charge of those whose
+ * last pin in @cg this was with ioasids_cgroup_uncharge_pinned(), so that
+ * what is pinned never exceeds a limit.
  *
  * Context: process context; sleeps.
+ * Return: how many pages' charge the caller returns once they are unpinned.
  */
-void ioasids_cgroup_release_pinned(struct ioasids_cgroup *cg,
-				   enum ioasids_pinned_source source,
-				   struct page **pages, unsigned long npages)
+unsigned long ioasids_cgroup_release_pinned(struct ioasids_cgroup *cg,
+					    enum ioasids_pinned_source source,
+					    struct page **pages,
+					    unsigned long npages)
 {
-	ioasids_release_pinned(cg, source, pages, 0, npages);
+	return ioasids_release_pinned(cg, source, pages, 0, npages);
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_release_pinned);
 
 /**
- * ioasids_cgroup_release_pinned_range() - Account a range of pfns unpinned
+ * ioasids_cgroup_release_pinned_range() - Account pfns about to be unpinned
  * @cg: the cgroup to which ioasids_cgroup_commit_pinned() committed them,
  *	or NULL
  * @source: who pinned them
- * @pfn: the first pfn unpinned
+ * @pfn: the first pfn, still pinned
  * @npages: how many pfns from it; those of reserved pages and those
- *	without a struct page, which a pin does not hold, are left out
+ *	without a struct page, which are not charged, are left out
  *
- * Returns the charge of each page whose last pin in @cg this was.
+ * As ioasids_cgroup_release_pinned(), for a range of pfns.
  *
  * Context: process context; sleeps.
+ * Return: how many pages' charge the caller returns once they are unpinned.
  */
-void ioasids_cgroup_release_pinned_range(struct ioasids_cgroup *cg,
-					 enum ioasids_pinned_source source,
-					 unsigned long pfn, unsigned long npages)
+unsigned long
+ioasids_cgroup_release_pinned_range(struct ioasids_cgroup *cg,
+				    enum ioasids_pinned_source source,
+				    unsigned long pfn, unsigned long npages)
 {
-	ioasids_release_pinned(cg, source, NULL, pfn, npages);
+	return ioasids_release_pinned(cg, source, NULL, pfn, npages);
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_release_pinned_range);
 
@@ -588,7 +597,7 @@ int ioasids_cgroup_move_pinned(struct ioasids_cgroup *from,
 		}
 		first = ioasids_ledger_add(&to->pinned_pages, &page, 1,
 					   &nr_pins,
-					   undo ? GFP_KERNEL | __GFP_NOFAIL :
+					   undo ? GFP_KERNEL_ACCOUNT | __GFP_NOFAIL :
 						  GFP_KERNEL_ACCOUNT);
 		if (first < 0) {
 			ioasids_cgroup_uncharge_pinned(to, 1);
@@ -597,7 +606,10 @@ int ioasids_cgroup_move_pinned(struct ioasids_cgroup *from,
 		ioasids_cgroup_uncharge_pinned(to, 1 - first);
 		this_cpu_add(to->stat->nr_pinned[source], nr_pins);
 	}
-	ioasids_cgroup_release_pinned(from, source, &page, 1);
+	/* The page stays pinned: its charge returns at once */
+	ioasids_cgroup_uncharge_pinned(from,
+				       ioasids_cgroup_release_pinned(from, source,
+								     &page, 1));
 	return 0;
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_move_pinned);

@@ -9,7 +9,7 @@
  * pins of each page; a page is charged while it has one.
  *
  * Pins come in runs of contiguous pages, and a VM's memory is mostly huge
- * pages, so the ledger counts by chunk of 512 pfns (2 MiB): a pin of a
+ * pages, so the ledger counts by chunk of 2 MiB (512 pfns): a pin of a
  * whole chunk is one count, ->whole, whatever its pages; pins of some of
  * its pages are counted one byte per page, in an array that the chunk
  * gets at its first such pin.  A page's pins are ->whole plus its own
@@ -18,13 +18,15 @@
  * Releasing a part of a chunk pinned whole turns one whole pin into a pin
  * of each page first.  A page's count that reaches 255, a page pinned at
  * 255 places at once, goes on in a second xarray, by pfn, so that no
- * count wraps.
+ * count wraps; a page takes at most LEDGER_MAX_PINS pins of its own, its
+ * chunk's included, and its chunk as many whole pins.
  *
- * Pages that a pin does not hold (reserved pages such as the zero page,
- * and pfns without a struct page, such as a device's MMIO) are not
- * counted.  The memory is charged to the memory cgroup of the task that
- * pins, but for what undoing a failed move of pins and releasing a part
- * of a chunk need, which cannot fail.
+ * Reserved pages (the zero page, a device's memory) and pfns without a
+ * struct page (a device's MMIO) are not counted, nor charged: the pin of a
+ * reserved page holds no memory of the system's.  The ledger's memory is
+ * charged to the memory cgroup of the task that pins; undoing a failed
+ * move of pins and releasing a part of a chunk allocate it without
+ * failing.
  */
 
 #include <linux/bits.h>
@@ -33,12 +35,23 @@
 
 #include "ioasids_ledger.h"
 
-#define CHUNK_SHIFT	9
+/*
+ * A chunk is 2 MiB, a huge page on x86 and the smallest hole the memory map
+ * can have (a subsection): its pfns are valid or not together.
+ */
+#define CHUNK_SHIFT	(21 - PAGE_SHIFT)
 #define CHUNK_PFNS	BIT(CHUNK_SHIFT)
 #define CHUNK_MASK	(CHUNK_PFNS - 1)
 #define COUNT_OVERFLOW	U8_MAX	/* the page's count is in ->overflow */
 
-#define LEDGER_GFP_NOFAIL	(GFP_KERNEL | __GFP_NOFAIL)
+#define LEDGER_GFP_NOFAIL	(GFP_KERNEL_ACCOUNT | __GFP_NOFAIL)
+
+/*
+ * The most pins of one page that a cgroup counts: each pin of a small page
+ * adds GUP_PIN_COUNTING_BIAS to its refcount, which must not wrap, and
+ * pins beyond this cost the tenant nothing once the page is charged.
+ */
+#define LEDGER_MAX_PINS	U16_MAX
 
 /**
  * struct ledger_chunk - The pins of 512 pfns, from a multiple of 512
@@ -125,11 +138,15 @@ static bool pfn_counted(unsigned long pfn, bool valid)
  */
 static bool chunk_all_counted(unsigned long pfn)
 {
+	struct folio *folio;
 	unsigned long i;
 
 	if (!pfn_valid(pfn))
 		return false;
-	if (folio_nr_pages(page_folio(pfn_to_page(pfn))) >= CHUNK_PFNS)
+	folio = page_folio(pfn_to_page(pfn));
+	/* A device's large folios may be reserved: checked page by page */
+	if (folio_nr_pages(folio) >= CHUNK_PFNS &&
+	    !folio_is_zone_device(folio) && !folio_test_reserved(folio))
 		return true;
 	for (i = 0; i < CHUNK_PFNS; i++)
 		if (PageReserved(pfn_to_page(pfn + i)))
@@ -137,13 +154,19 @@ static bool chunk_all_counted(unsigned long pfn)
 	return true;
 }
 
-/* One more pin of the page of @pfn alone: 1 if it had none, 0, -ENOMEM */
+/*
+ * One more pin of the page of @pfn alone: 1 if it had none, 0, or -ENOMEM,
+ * which __GFP_NOFAIL in @gfp rules out, LEDGER_MAX_PINS included.
+ */
 static int chunk_inc(struct ioasids_ledger *ledger,
 		     struct ledger_chunk *chunk, unsigned long pfn, gfp_t gfp)
 {
+	bool capped = !(gfp & __GFP_NOFAIL);
 	unsigned long over;
 	u8 *count;
 
+	if (capped && chunk->whole >= LEDGER_MAX_PINS)
+		return -ENOMEM;
 	if (!chunk->count) {
 		chunk->count = kzalloc(CHUNK_PFNS, gfp);
 		if (!chunk->count)
@@ -160,6 +183,8 @@ static int chunk_inc(struct ioasids_ledger *ledger,
 		over = COUNT_OVERFLOW;
 	else
 		over = xa_to_value(xa_load(&ledger->overflow, pfn)) + 1;
+	if (capped && over + chunk->whole > LEDGER_MAX_PINS)
+		return -ENOMEM;
 	if (xa_is_err(xa_store(&ledger->overflow, pfn, xa_mk_value(over), gfp)))
 		return -ENOMEM;
 	*count = COUNT_OVERFLOW;
@@ -229,6 +254,11 @@ static long ledger_run(struct ioasids_ledger *ledger, unsigned long pfn,
 		if (!chunk) {
 			WARN_ON_ONCE(sub);
 			return sub ? 0 : -ENOMEM;
+		}
+		if (!sub && !(gfp & __GFP_NOFAIL) &&
+		    chunk->whole >= LEDGER_MAX_PINS) {
+			chunk_put(ledger, chunk, pfn);
+			return -ENOMEM;
 		}
 		if (!sub || chunk->whole) {
 			*pins += CHUNK_PFNS;
@@ -313,8 +343,8 @@ static unsigned long ledger_sub(struct ioasids_ledger *ledger,
  * @pages: the pages just pinned
  * @npages: how many
  * @nr_pins: set to how many of the pins the ledger counts
- * @gfp: how to allocate the ledger's memory; with __LEDGER_GFP_NOFAIL, the
- *	function cannot fail
+ * @gfp: how to allocate the ledger's memory; with __GFP_NOFAIL, the
+ *	function cannot fail, and takes pins past LEDGER_MAX_PINS
  *
  * Context: process context; sleeps.
  * Return: how many of the pages had no pin counted before, or -ENOMEM;
@@ -324,7 +354,7 @@ long ioasids_ledger_add(struct ioasids_ledger *ledger, struct page **pages,
 			unsigned long npages, unsigned long *nr_pins,
 			gfp_t gfp)
 {
-	unsigned long i, n, undone;
+	unsigned long i, n, undone = 0;
 	long first = 0, ret;
 
 	*nr_pins = 0;

@@ -148,12 +148,46 @@ static void ledger_pages_not_pinned(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pins, 0);
 }
 
+/* A page takes 65535 pins, its chunk's included, and refuses one more */
+static void ledger_max_pins_folio(struct kunit *test)
+{
+	struct ledger_test *t = test->priv;
+	int i;
+
+	KUNIT_EXPECT_EQ(test, add(t, 0, CHUNK_PAGES), CHUNK_PAGES);
+	for (i = 1; i < U16_MAX; i++)
+		KUNIT_ASSERT_EQ(test, add(t, 3, 1), 0);
+	KUNIT_EXPECT_EQ(test, add(t, 3, 1), -ENOMEM);
+	/* A refused pin changed nothing: the others release all */
+	for (i = 1; i < U16_MAX; i++)
+		KUNIT_ASSERT_EQ(test, sub(t, 3, 1), 0);
+	KUNIT_EXPECT_EQ(test, sub(t, 0, CHUNK_PAGES), CHUNK_PAGES);
+}
+
+/* A chunk of reserved pages, a device's memory, is not counted, whole */
+static void ledger_reserved_chunk(struct kunit *test)
+{
+	struct ledger_test *t = test->priv;
+	unsigned long i;
+
+	for (i = 0; i < CHUNK_PAGES; i++)
+		SetPageReserved(t->pages[i]);
+	KUNIT_EXPECT_EQ(test, add(t, 0, CHUNK_PAGES), 0);
+	KUNIT_EXPECT_EQ(test, sub(t, 0, CHUNK_PAGES / 2), 0);
+	KUNIT_EXPECT_EQ(test, sub_range(t, CHUNK_PAGES / 2, CHUNK_PAGES / 2),
+			0);
+	for (i = 0; i < CHUNK_PAGES; i++)
+		ClearPageReserved(t->pages[i]);
+}
+
 static struct kunit_case ledger_cases[] = {
 	KUNIT_CASE(ledger_whole_then_halves_folio),
 	KUNIT_CASE(ledger_pages_then_whole),
 	KUNIT_CASE(ledger_mixed_folio),
 	KUNIT_CASE(ledger_overflow),
 	KUNIT_CASE(ledger_pages_not_pinned),
+	KUNIT_CASE(ledger_reserved_chunk),
+	KUNIT_CASE(ledger_max_pins_folio),
 	{}
 };
 
@@ -165,6 +199,3 @@ static struct kunit_suite ledger_suite = {
 };
 
 kunit_test_suite(ledger_suite);
-
-MODULE_DESCRIPTION("KUnit tests of the ioasids controller's pinned page ledger");
-MODULE_LICENSE("GPL");
