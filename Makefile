@@ -52,7 +52,8 @@ export KBUILD_LOCK ?= /var/lock/ioasids-kbuild.lock
 # Debian packages the build and the guest need.
 DEB_PACKAGES := linux-source-6.12 build-essential bc bison flex libelf-dev \
 	libssl-dev ccache qemu-system-x86 python3 kmod cpio rsync sparse \
-	debootstrap e2fsprogs libcgroup-dev pkg-config python3-sphinx groff-base
+	debootstrap e2fsprogs libcgroup-dev libjansson-dev libsmartcols-dev \
+	pkg-config python3-sphinx groff-base
 
 # The Debian 12 root file system of the systemd guest, kept between runs
 ROOTFS_CACHE ?= /var/cache/ioasids-rootfs

@@ -13,7 +13,7 @@ set -euo pipefail
 
 cache=$1
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-packages=systemd,systemd-sysv,dbus,cgroup-tools,bats,jq,crun,procps,kmod
+packages=systemd,systemd-sysv,dbus,cgroup-tools,libjansson4,bats,jq,crun,procps,kmod
 key=$(echo "bookworm $packages" | sha1sum | cut -c1-12)
 root=$cache/bookworm-$key
 

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ioasidctl: error messages, all on stderr and all prefixed with the
- * program's name, so that scripts can tell them from the output.
+ * program's name, so that scripts can tell them from the output: glibc's
+ * warnx(3), after what the output holds so far.
  */
+#include <err.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -11,9 +13,7 @@
 static void vmsg(const char *fmt, va_list ap)
 {
 	fflush(stdout);
-	fputs(PROGRAM_NAME ": ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vwarnx(fmt, ap);
 }
 
 void ctl_err(const char *fmt, ...)

@@ -182,10 +182,12 @@ int cmd_status(int argc, char **argv)
 	if (!ret)
 		ret = collect(base, depth, &s);
 	if (!ret) {
-		if (json)
-			status_print_json(&s, stdout);
-		else if (status_print_text(&s, stdout))
+		if (json && status_print_json(&s, stdout)) {
+			ctl_err("%s", strerror(ENOMEM));
 			ret = EXIT_FAILED;
+		} else if (!json && status_print_text(&s, stdout)) {
+			ret = EXIT_FAILED;
+		}
 	}
 	if (fflush(stdout) || ferror(stdout)) {
 		ctl_err("standard output: %s", strerror(errno));

@@ -25,6 +25,6 @@ struct status {
 };
 
 int status_print_text(const struct status *s, FILE *f);
-void status_print_json(const struct status *s, FILE *f);
+int status_print_json(const struct status *s, FILE *f);
 
 #endif /* IOASIDCTL_STATUS_H */

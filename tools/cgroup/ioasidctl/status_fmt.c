@@ -4,7 +4,7 @@
  * one JSON document for scripts.
  *
  * The table has one row per cgroup, indented by two spaces a level below
- * the first, aligned columns, sizes exact in the largest binary unit
+ * the first, columns that libsmartcols aligns, sizes exact in the largest binary unit
  * that divides them (4KiB, 1536MiB, 16GiB), which set reads back, and
  * "-" where a cgroup has no such file (the root has no limits and no
  * events).  The capacity of the system comes first.
@@ -12,15 +12,18 @@
  * The JSON document is an object: {"capacity": N, "cgroups": [...]}, one
  * object per cgroup in the order of the table, with every value exact (in
  * bytes for pinned memory), a limit null where there is none, and every
- * key in one style, snake_case; see ioasidctl(8).
+ * key in one style, snake_case; see ioasidctl(8).  jansson writes it.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+#include <jansson.h>
+#include <libsmartcols.h>
+
 #include "cgpath.h"
-#include "json.h"
 #include "status.h"
 
 enum column {
@@ -104,128 +107,201 @@ static int fill_cells(struct row_cells *rc, const struct status_row *r)
 	return 0;
 }
 
-static void print_row(FILE *f, const char * const *cells, const int *width)
-{
-	int c;
-
-	for (c = 0; c < NR_COLUMNS; c++) {
-		if (c == COL_CGROUP)
-			fprintf(f, "%-*s", width[c], cells[c]);
-		else
-			fprintf(f, "  %*s", width[c], cells[c]);
-	}
-	fputc('\n', f);
-}
-
-/* Returns 0, or -1 when out of memory */
+/* Returns 0, or -1 when out of memory; libsmartcols lays the table out */
 int status_print_text(const struct status *s, FILE *f)
 {
-	const char *ptrs[NR_COLUMNS];
-	struct row_cells *cells;
-	int width[NR_COLUMNS], c, ret = 0;
+	struct libscols_table *tb = scols_new_table();
+	struct libscols_line *ln;
+	struct row_cells rc;
+	int c, ret = tb ? 0 : -1;
 	size_t i;
 
-	cells = calloc(s->n ? s->n : 1, sizeof(*cells));
-	if (!cells)
-		return -1;
-	for (c = 0; c < NR_COLUMNS; c++)
-		width[c] = strlen(headers[c]);
+	for (c = 0; c < NR_COLUMNS && !ret; c++)
+		if (!scols_table_new_column(tb, headers[c], 0,
+					    c == COL_CGROUP ? 0 : SCOLS_FL_RIGHT))
+			ret = -1;
+	/* The names are escaped already (cgpath_escape()): not twice */
+	if (!ret && (scols_table_set_column_separator(tb, "  ") ||
+		     scols_table_enable_noencoding(tb, 1)))
+		ret = -1;
 	for (i = 0; i < s->n && !ret; i++) {
-		ret = fill_cells(&cells[i], &s->rows[i]);
-		if (ret)
+		ln = scols_table_new_line(tb, NULL);
+		if (!ln || fill_cells(&rc, &s->rows[i])) {
+			ret = -1;
 			break;
-		for (c = 0; c < NR_COLUMNS; c++) {
-			int w = c == COL_CGROUP ? (int)strlen(cells[i].cgroup) :
-						  (int)strlen(cells[i].v[c]);
-
-			if (w > width[c])
-				width[c] = w;
 		}
+		for (c = 0; c < NR_COLUMNS && !ret; c++)
+			ret = scols_line_set_data(ln, c, c == COL_CGROUP ?
+						  rc.cgroup : rc.v[c]) ? -1 : 0;
+		free(rc.cgroup);
 	}
 	if (!ret) {
 		if (s->has_capacity)
 			fprintf(f, "capacity: %llu\n",
 				(unsigned long long)s->capacity);
-		print_row(f, headers, width);
+		if (scols_table_set_stream(tb, f) || scols_print_table(tb))
+			ret = -1;
 	}
-	for (i = 0; i < s->n && !ret; i++) {
-		for (c = 0; c < NR_COLUMNS; c++)
-			ptrs[c] = cells[i].v[c];
-		ptrs[COL_CGROUP] = cells[i].cgroup;
-		print_row(f, ptrs, width);
-	}
-	for (i = 0; i < s->n; i++)
-		free(cells[i].cgroup);
-	free(cells);
+	scols_unref_table(tb);
 	return ret;
 }
 
-/* A limit is a number, or null for none: "max", or the root's */
-static void json_limit(struct json *j, const char *key, bool has,
-		       const struct limit *l)
+/*
+ * The length of the UTF-8 sequence at @s: 1 to 4, or 0 if it is not
+ * valid UTF-8 (overlong forms, surrogates and code points above U+10FFFF
+ * included), as RFC 3629 defines it.
+ */
+static int utf8_len(const unsigned char *s)
 {
-	if (!has || l->is_max)
-		json_null(j, key);
+	unsigned int cp, n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
 	else
-		json_uint(j, key, l->value);
+		return 0;
+	cp = s[0] & (0x7f >> n);
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
 }
 
-static void json_kv(struct json *j, const char *key, bool has,
-		    const struct kv_list *l)
+/*
+ * A JSON string of @s, which a cgroup's name makes any bytes but '/' and
+ * NUL: a byte that is not part of valid UTF-8 becomes U+FFFD, since JSON
+ * (and jansson) take only UTF-8.  NULL if out of memory.
+ */
+static json_t *json_utf8_string(const char *s)
 {
-	size_t i;
+	size_t i = 0, o = 0;
+	json_t *js = NULL;
+	char *buf;
+	int len;
 
-	if (!has) {
-		json_null(j, key);
-		return;
+	buf = malloc(3 * strlen(s) + 1);
+	if (!buf)
+		return NULL;
+	while (s[i]) {
+		len = utf8_len((const unsigned char *)s + i);
+		if (!len) {
+			memcpy(buf + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+			continue;
+		}
+		memcpy(buf + o, s + i, len);
+		o += len;
+		i += len;
 	}
-	json_object_begin(j, key);
-	for (i = 0; i < l->n; i++) {
+	buf[o] = '\0';
+	js = json_string(buf);
+	free(buf);
+	return js;
+}
+
+/* A count, exact: every value the kernel shows fits in jansson's int */
+static json_t *json_count(unsigned long long v)
+{
+	return json_integer((json_int_t)v);
+}
+
+/* A limit is a number, or null for none: "max", or the root's */
+static json_t *json_limit(bool has, const struct limit *l)
+{
+	if (!has || l->is_max)
+		return json_null();
+	return json_count(l->value);
+}
+
+/* Flat-keyed values as an object, the keys in snake_case; or null */
+static json_t *json_kv(bool has, const struct kv_list *l)
+{
+	json_t *obj;
+	size_t i;
+	int ret = 0;
+
+	if (!has)
+		return json_null();
+	obj = json_object();
+	for (i = 0; obj && i < l->n && !ret; i++) {
 		/* The kernel's "pinned.max", as the other keys: "pinned_max" */
 		char *k = strdup(l->v[i].key), *dot;
 
 		for (dot = k; dot && *dot; dot++)
 			if (*dot == '.')
 				*dot = '_';
-		json_uint(j, k ? k : l->v[i].key, l->v[i].value);
+		ret = k ? json_object_set_new(obj, k,
+					      json_count(l->v[i].value)) : -1;
 		free(k);
 	}
-	json_object_end(j);
+	if (ret) {
+		json_decref(obj);
+		return NULL;
+	}
+	return obj;
 }
 
-static void json_row(struct json *j, const struct status_row *r)
+/* One cgroup's object; NULL if out of memory */
+static json_t *json_row(const struct status_row *r)
 {
 	const struct ioasids_state *st = &r->st;
+	json_t *row = json_object();
 
-	json_object_begin(j, NULL);
-	json_string(j, "path", r->path);
-	json_uint(j, "current", st->current);
-	json_limit(j, "max", st->has_limits, &st->max);
-	json_uint(j, "peak", st->peak);
-	json_kv(j, "events", st->has_limits, &st->events);
-	json_kv(j, "events_local", st->has_limits, &st->events_local);
-	json_uint(j, "pinned_current", st->pinned_current);
-	json_limit(j, "pinned_max", st->has_limits, &st->pinned_max);
-	json_uint(j, "pinned_peak", st->pinned_peak);
-	json_kv(j, "stat", true, &st->stat);
-	json_object_end(j);
+	/* Each json_object_set_new() takes the value, even on failure */
+	if (!row ||
+	    json_object_set_new(row, "path", json_utf8_string(r->path)) ||
+	    json_object_set_new(row, "current", json_count(st->current)) ||
+	    json_object_set_new(row, "max",
+				json_limit(st->has_limits, &st->max)) ||
+	    json_object_set_new(row, "peak", json_count(st->peak)) ||
+	    json_object_set_new(row, "events",
+				json_kv(st->has_limits, &st->events)) ||
+	    json_object_set_new(row, "events_local",
+				json_kv(st->has_limits, &st->events_local)) ||
+	    json_object_set_new(row, "pinned_current",
+				json_count(st->pinned_current)) ||
+	    json_object_set_new(row, "pinned_max",
+				json_limit(st->has_limits, &st->pinned_max)) ||
+	    json_object_set_new(row, "pinned_peak",
+				json_count(st->pinned_peak)) ||
+	    json_object_set_new(row, "stat", json_kv(true, &st->stat))) {
+		json_decref(row);
+		return NULL;
+	}
+	return row;
 }
 
-void status_print_json(const struct status *s, FILE *f)
+/* Returns 0, or -ENOMEM with nothing printed. */
+int status_print_json(const struct status *s, FILE *f)
 {
-	struct json j;
+	json_t *doc = json_object(), *rows = json_array();
 	size_t i;
+	int ret;
 
-	json_init(&j, f);
-	json_object_begin(&j, NULL);
-	if (s->has_capacity)
-		json_uint(&j, "capacity", s->capacity);
-	else
-		json_null(&j, "capacity");
-	json_array_begin(&j, "cgroups");
-	for (i = 0; i < s->n; i++)
-		json_row(&j, &s->rows[i]);
-	json_array_end(&j);
-	json_object_end(&j);
-	json_finish(&j);
+	ret = !doc || !rows ||
+	      json_object_set_new(doc, "capacity",
+				  s->has_capacity ? json_count(s->capacity) :
+						    json_null());
+	for (i = 0; i < s->n && !ret; i++)
+		ret = json_array_append_new(rows, json_row(&s->rows[i]));
+	if (!ret) {
+		ret = json_object_set_new(doc, "cgroups", rows);
+		rows = NULL;
+	}
+	if (!ret)
+		ret = json_dumpf(doc, f, JSON_INDENT(2)) || fputc('\n', f) == EOF;
+	json_decref(rows);
+	json_decref(doc);
+	return ret ? -ENOMEM : 0;
 }

@@ -108,6 +108,7 @@ install_sleep_service() {
 	run dpkg-query -W -f '${Status} ${Depends}' ioasidctl
 	[ "$status" -eq 0 ]
 	[[ "$output" == "install ok installed "*libcgroup2* ]]
+	[[ "$output" == *libjansson4* ]]
 	run dpkg-query -L ioasidctl
 	for path in /usr/sbin/ioasidctl /usr/share/man/man8/ioasidctl.8.gz \
 		/lib/systemd/system/ioasids.service \
