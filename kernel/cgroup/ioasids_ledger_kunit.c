@@ -164,6 +164,25 @@ static void ledger_max_pins_folio(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sub(t, 0, CHUNK_PAGES), CHUNK_PAGES);
 }
 
+/*
+ * A huge page of reserved pages, as device DAX's are, is not counted,
+ * whole or by page: its flags set as memmap_init_zone_device() sets them
+ */
+static void ledger_reserved_folio(struct kunit *test)
+{
+	struct ledger_test *t = test->priv;
+	unsigned long i;
+
+	for (i = 0; i < CHUNK_PAGES; i++)
+		__set_bit(PG_reserved, &t->pages[i]->flags);
+	KUNIT_EXPECT_EQ(test, add(t, 0, CHUNK_PAGES), 0);
+	KUNIT_EXPECT_EQ(test, sub(t, 0, CHUNK_PAGES / 2), 0);
+	KUNIT_EXPECT_EQ(test, sub_range(t, CHUNK_PAGES / 2, CHUNK_PAGES / 2),
+			0);
+	for (i = 0; i < CHUNK_PAGES; i++)
+		__clear_bit(PG_reserved, &t->pages[i]->flags);
+}
+
 /* A chunk of reserved pages, a device's memory, is not counted, whole */
 static void ledger_reserved_chunk(struct kunit *test)
 {
@@ -187,6 +206,7 @@ static struct kunit_case ledger_cases[] = {
 	KUNIT_CASE(ledger_overflow),
 	KUNIT_CASE(ledger_pages_not_pinned),
 	KUNIT_CASE(ledger_reserved_chunk),
+	KUNIT_CASE(ledger_reserved_folio),
 	KUNIT_CASE(ledger_max_pins_folio),
 	{}
 };
