@@ -5,13 +5,18 @@
  * cgroup_disable=ioasids (the scripts beside it run it in both).  Test-only:
  * it is not part of the patch series.
  *
- *	bench_ioasids pinned type1|iommufd SIZE_KIB COUNT REPS
+ *	bench_ioasids pinned type1|iommufd SIZE_KIB COUNT REPS [small|huge]
  *		COUNT maps of SIZE_KIB each (distinct IOVAs and pages), then
  *		COUNT unmaps, REPS times, for an edu device through a VFIO
  *		type1 container or through iommufd; with the controller,
  *		checks that the root's ioasids.pinned.current rises by what
  *		is mapped and returns to where it was.  The first repetition
- *		also measures the slab memory of the live mappings.
+ *		also measures the slab memory of the live mappings.  With
+ *		"small" or "huge", the memory is in small pages only, or as
+ *		the kernel gives it (huge pages), and the process runs in a
+ *		memory cgroup of its own, whose memory.stat counts the slab
+ *		objects that its pins allocate (charged to it with
+ *		__GFP_ACCOUNT), to within a page per CPU.
  *	bench_ioasids sva REPS COUNT
  *		COUNT opens and closes of /dev/ioasid_mock_sva20 (an SVA bind
  *		and unbind) by one process, which keeps the PASID of its mm;
@@ -35,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -134,6 +140,59 @@ static int pin_unmap(struct pinner *p, __u64 iova, size_t len)
 	return ret == (long long)len ? 0 : -1;
 }
 
+#define MEMCG		CGROUP_ROOT "/bench_memcg"
+
+/*
+ * The "slab" bytes of the memory cgroup of bench_pinned()'s "small" and
+ * "huge": after the periodic flush of the memory cgroups' statistics
+ * (every 2 s), since a read flushes them only past a threshold of 64
+ * pages per CPU.  Each CPU may hold back a page of it still.
+ */
+static long long memcg_slab_bytes(void)
+{
+	long long bytes = -1;
+	char line[128];
+	FILE *f;
+
+	sleep(3);
+	f = fopen(MEMCG "/memory.stat", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "slab ", 5)) {
+			bytes = atoll(line + 5);
+			break;
+		}
+	fclose(f);
+	return bytes;
+}
+
+/* Into a memory cgroup of its own: MEMCG */
+static void enter_memcg(void)
+{
+	char pid[32];
+
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (write_file(CGROUP_ROOT "/cgroup.subtree_control", "+memory") ||
+	    (mkdir(MEMCG, 0755) && errno != EEXIST) ||
+	    write_file(MEMCG "/cgroup.procs", pid))
+		ksft_exit_fail_msg("cannot enter %s\n", MEMCG);
+}
+
+/* @len bytes of memory in small pages, written to; or NULL */
+static char *small_alloc(size_t len)
+{
+	char *buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t off;
+
+	if (buf == MAP_FAILED || madvise(buf, len, MADV_NOHUGEPAGE))
+		return NULL;
+	for (off = 0; off < len; off += 4096)
+		buf[off] = 1;
+	return buf;
+}
+
 static int bench_pinned(int argc, char **argv)
 {
 	long size_kib, count, reps, i, rep;
@@ -147,16 +206,23 @@ static int bench_pinned(int argc, char **argv)
 	char *buf;
 	int ret;
 
-	if (argc != 5 || (strcmp(argv[1], "type1") && strcmp(argv[1], "iommufd")) ||
+	const char *pages = argc == 6 ? argv[5] : NULL;
+	bool small = pages && !strcmp(pages, "small");
+	bool memcg = small || (pages && !strcmp(pages, "huge"));
+
+	if ((argc != 5 && !memcg) ||
+	    (strcmp(argv[1], "type1") && strcmp(argv[1], "iommufd")) ||
 	    parse(argv[2], 4, 1L << 22, &size_kib) ||
 	    parse(argv[3], 1, 1L << 20, &count) ||
 	    parse(argv[4], 1, MAX_REPS, &reps))
-		ksft_exit_fail_msg("usage: pinned type1|iommufd SIZE_KIB COUNT REPS\n");
+		ksft_exit_fail_msg("usage: pinned type1|iommufd SIZE_KIB COUNT REPS [small|huge]\n");
 	p.iommufd = !strcmp(argv[1], "iommufd");
 	size = (size_t)size_kib << 10;
+	if (memcg)
+		enter_memcg();
 
 	edu_vfio_init();
-	buf = buf_alloc(size * count);
+	buf = small ? small_alloc(size * count) : buf_alloc(size * count);
 	if (!buf)
 		ksft_exit_fail_msg("cannot allocate %ld KiB\n", size_kib * count);
 	ret = p.iommufd ? iommufd_open(&p.f) : type1_open(&p.t);
@@ -165,7 +231,8 @@ static int bench_pinned(int argc, char **argv)
 	base = root_pinned();
 
 	for (rep = 0; rep < reps; rep++) {
-		long long slab_before = meminfo_bytes("Slab");
+		long long slab_before = memcg ? memcg_slab_bytes() :
+						meminfo_bytes("Slab");
 
 		t = clock_ns();
 		for (i = 0; i < count; i++) {
@@ -177,7 +244,8 @@ static int bench_pinned(int argc, char **argv)
 		}
 		map_ns[rep] = clock_ns() - t;
 		if (rep == 0)
-			slab = meminfo_bytes("Slab") - slab_before;
+			slab = (memcg ? memcg_slab_bytes() :
+					meminfo_bytes("Slab")) - slab_before;
 		if (controller && root_pinned() - base != (long long)size * count)
 			ksft_exit_fail_msg("pinned.current %+lld, expected %+lld\n",
 					   root_pinned() - base,
@@ -193,6 +261,8 @@ static int bench_pinned(int argc, char **argv)
 	}
 	ksft_print_msg("bench pinned backend=%s size_kib=%ld count=%ld reps=%ld",
 		       argv[1], size_kib, count, reps);
+	if (memcg)
+		printf(" pages=%s", pages);
 	printf(" map_ns=%lld unmap_ns=%lld slab_bytes=%lld controller=%s\n",
 	       median(map_ns, reps), median(unmap_ns, reps), slab,
 	       controller ? "on" : "off");
