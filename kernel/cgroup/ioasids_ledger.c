@@ -21,6 +21,11 @@
  * count wraps; a page takes at most LEDGER_MAX_PINS pins of its own, its
  * chunk's included, and its chunk as many whole pins.
  *
+ * Small pages come one per map, through a vIOMMU: the chunk last counted
+ * in is cached, and kept while it counts nothing, so that a map and unmap
+ * of a page near the last costs neither a lookup nor an allocation, and
+ * the count of one page goes straight to its byte.
+ *
  * Reserved pages (the zero page, a device's memory) and pfns without a
  * struct page (a device's MMIO) are not counted, nor charged: the pin of a
  * reserved page holds no memory of the system's.  The ledger's memory is
@@ -74,6 +79,30 @@ void ioasids_ledger_init(struct ioasids_ledger *ledger)
 	mutex_init(&ledger->lock);
 	xa_init(&ledger->chunks);
 	xa_init(&ledger->overflow);
+	ledger->cached = NULL;
+}
+
+/**
+ * ioasids_ledger_empty() - Whether a ledger counts no pin
+ * @ledger: the ledger
+ *
+ * Context: process context; sleeps.
+ * Return: true if no page has a pin counted in @ledger.
+ */
+bool ioasids_ledger_empty(struct ioasids_ledger *ledger)
+{
+	struct ledger_chunk *chunk;
+	unsigned long index;
+	bool empty;
+
+	mutex_lock(&ledger->lock);
+	empty = xa_empty(&ledger->overflow);
+	/* The cached chunk stays, empty or not */
+	xa_for_each(&ledger->chunks, index, chunk)
+		if (chunk->whole || chunk->nr_counted)
+			empty = false;
+	mutex_unlock(&ledger->lock);
+	return empty;
 }
 
 /**
@@ -86,8 +115,7 @@ void ioasids_ledger_destroy(struct ioasids_ledger *ledger)
 	unsigned long index;
 
 	/* Every pin holds a reference on the cgroup: none can be left */
-	WARN_ON_ONCE(!xa_empty(&ledger->chunks) ||
-		     !xa_empty(&ledger->overflow));
+	WARN_ON_ONCE(!ioasids_ledger_empty(ledger));
 	xa_for_each(&ledger->chunks, index, chunk) {
 		kfree(chunk->count);
 		kfree(chunk);
@@ -97,32 +125,51 @@ void ioasids_ledger_destroy(struct ioasids_ledger *ledger)
 	mutex_destroy(&ledger->lock);
 }
 
-/* The chunk of @pfn, a new one if it has none and @gfp is not 0 */
-static struct ledger_chunk *chunk_get(struct ioasids_ledger *ledger,
-				      unsigned long pfn, gfp_t gfp)
-{
-	unsigned long index = pfn >> CHUNK_SHIFT;
-	struct ledger_chunk *chunk = xa_load(&ledger->chunks, index);
-
-	if (chunk || !gfp)
-		return chunk;
-	chunk = kzalloc(sizeof(*chunk), gfp);
-	if (chunk && xa_is_err(xa_store(&ledger->chunks, index, chunk, gfp))) {
-		kfree(chunk);
-		chunk = NULL;
-	}
-	return chunk;
-}
-
-/* Free @chunk if it counts no pin */
+/* Free @chunk if it counts no pin and is not the cached one */
 static void chunk_put(struct ioasids_ledger *ledger, struct ledger_chunk *chunk,
 		      unsigned long pfn)
 {
-	if (chunk->whole || chunk->nr_counted)
+	if (chunk->whole || chunk->nr_counted || chunk == ledger->cached)
 		return;
 	xa_erase(&ledger->chunks, pfn >> CHUNK_SHIFT);
 	kfree(chunk->count);
 	kfree(chunk);
+}
+
+/*
+ * The chunk of @pfn, a new one if it has none and @gfp is not 0.
+ *
+ * Maps and unmaps of small pages come one page at a time, mostly in the
+ * chunk of the one before (a vIOMMU's map of a page, then its unmap): the
+ * chunk last found is cached, and kept while it counts no pin, so that
+ * such a page costs neither a lookup nor an allocation.
+ */
+static struct ledger_chunk *chunk_get(struct ioasids_ledger *ledger,
+				      unsigned long pfn, gfp_t gfp)
+{
+	unsigned long index = pfn >> CHUNK_SHIFT;
+	struct ledger_chunk *chunk, *old;
+
+	if (likely(ledger->cached && ledger->cached_index == index))
+		return ledger->cached;
+	chunk = xa_load(&ledger->chunks, index);
+	if (!chunk && gfp) {
+		chunk = kzalloc(sizeof(*chunk), gfp);
+		if (chunk &&
+		    xa_is_err(xa_store(&ledger->chunks, index, chunk, gfp))) {
+			kfree(chunk);
+			chunk = NULL;
+		}
+	}
+	if (chunk) {
+		old = ledger->cached;
+		ledger->cached = chunk;
+		if (old)
+			chunk_put(ledger, old,
+				  ledger->cached_index << CHUNK_SHIFT);
+		ledger->cached_index = index;
+	}
+	return chunk;
 }
 
 /* Whether a pin holds the page of @pfn, in a chunk whose pfns are @valid */
@@ -136,12 +183,12 @@ static bool pfn_counted(unsigned long pfn, bool valid)
  * folio of 512 pages or more, or none reserved.  A chunk's pfns are valid
  * or not together: the memory map has holes of 2 MiB at the least.
  */
-static bool chunk_all_counted(unsigned long pfn)
+static bool chunk_all_counted(unsigned long pfn, bool valid)
 {
 	struct folio *folio;
 	unsigned long i;
 
-	if (!pfn_valid(pfn))
+	if (!valid)
 		return false;
 	folio = page_folio(pfn_to_page(pfn));
 	/* A device's large folios may be reserved: checked page by page */
@@ -236,20 +283,19 @@ static int chunk_dec(struct ioasids_ledger *ledger,
 
 /*
  * Count the pins, or with @sub the unpins, of the @n pfns from @pfn, all
- * in one chunk; *@pins counts them.  Returns how many pages had no pin
- * before (@sub: have none now), or -ENOMEM.
+ * in one chunk, whose pfns are @valid or not; *@pins counts them.  Returns
+ * how many pages had no pin before (@sub: have none now), or -ENOMEM.
  */
 static long ledger_run(struct ioasids_ledger *ledger, unsigned long pfn,
-		       unsigned long n, bool sub, gfp_t gfp,
+		       unsigned long n, bool valid, bool sub, gfp_t gfp,
 		       unsigned long *pins)
 {
 	struct ledger_chunk *chunk;
 	unsigned long i;
 	long changed = 0;
-	bool valid;
 	int ret;
 
-	if (n == CHUNK_PFNS && chunk_all_counted(pfn)) {
+	if (n == CHUNK_PFNS && chunk_all_counted(pfn, valid)) {
 		chunk = chunk_get(ledger, pfn, sub ? 0 : gfp);
 		if (!chunk) {
 			WARN_ON_ONCE(sub);
@@ -272,7 +318,6 @@ static long ledger_run(struct ioasids_ledger *ledger, unsigned long pfn,
 		/* Pinned a page at a time: released so */
 	}
 
-	valid = pfn_valid(pfn);
 	if (!valid)
 		return 0;
 	chunk = chunk_get(ledger, pfn, sub ? 0 : gfp);
@@ -304,6 +349,45 @@ static long ledger_run(struct ioasids_ledger *ledger, unsigned long pfn,
 	return changed;
 }
 
+/*
+ * Count a pin, or with @sub an unpin, of @page alone, of @pfn, if the
+ * cached chunk counts it by itself, below ->overflow: where the map and
+ * unmap of a small page mostly count, and where ledger_run()'s lookup and
+ * loop would cost more than the count.  Returns as ledger_run() does, or
+ * -EAGAIN if ledger_run() must count it.
+ */
+static long ledger_page(struct ioasids_ledger *ledger, struct page *page,
+			unsigned long pfn, bool sub, unsigned long *pins)
+{
+	struct ledger_chunk *chunk = ledger->cached;
+	u8 *count;
+
+	if (PageReserved(page))
+		return 0;
+	if (!chunk || ledger->cached_index != pfn >> CHUNK_SHIFT ||
+	    !chunk->count)
+		return -EAGAIN;
+	count = &chunk->count[pfn & CHUNK_MASK];
+	if (sub) {
+		/* A page pinned only whole splits its chunk's pin first */
+		if (!*count || *count == COUNT_OVERFLOW)
+			return -EAGAIN;
+		(*pins)++;
+		if (--*count)
+			return 0;
+		chunk->nr_counted--;
+	} else {
+		if (*count >= COUNT_OVERFLOW - 1 ||
+		    chunk->whole >= LEDGER_MAX_PINS)
+			return -EAGAIN;
+		(*pins)++;
+		if ((*count)++)
+			return 0;
+		chunk->nr_counted++;
+	}
+	return !chunk->whole;
+}
+
 /* How many of @pages from the first are contiguous, in its chunk */
 static unsigned long pages_run(struct page **pages, unsigned long npages)
 {
@@ -321,6 +405,7 @@ static unsigned long ledger_sub(struct ioasids_ledger *ledger,
 				unsigned long npages, unsigned long *nr_pins)
 {
 	unsigned long n, last = 0;
+	bool valid = true;
 
 	while (npages) {
 		if (pages) {
@@ -329,8 +414,9 @@ static unsigned long ledger_sub(struct ioasids_ledger *ledger,
 			pages += n;
 		} else {
 			n = min(npages, CHUNK_PFNS - (pfn & CHUNK_MASK));
+			valid = pfn_valid(pfn);
 		}
-		last += ledger_run(ledger, pfn, n, true, 0, nr_pins);
+		last += ledger_run(ledger, pfn, n, valid, true, 0, nr_pins);
 		pfn += n;
 		npages -= n;
 	}
@@ -359,10 +445,17 @@ long ioasids_ledger_add(struct ioasids_ledger *ledger, struct page **pages,
 
 	*nr_pins = 0;
 	mutex_lock(&ledger->lock);
+	if (npages == 1) {
+		first = ledger_page(ledger, pages[0], page_to_pfn(pages[0]),
+				    false, nr_pins);
+		if (first != -EAGAIN)
+			goto unlock;
+		first = 0;
+	}
 	for (i = 0; i < npages; i += n) {
 		n = pages_run(pages + i, npages - i);
-		ret = ledger_run(ledger, page_to_pfn(pages[i]), n, false, gfp,
-				 nr_pins);
+		ret = ledger_run(ledger, page_to_pfn(pages[i]), n, true, false,
+				 gfp, nr_pins);
 		if (ret < 0) {
 			ledger_sub(ledger, pages, 0, i, &undone);
 			*nr_pins = 0;
@@ -371,6 +464,7 @@ long ioasids_ledger_add(struct ioasids_ledger *ledger, struct page **pages,
 		}
 		first += ret;
 	}
+unlock:
 	mutex_unlock(&ledger->lock);
 	return first;
 }
@@ -389,11 +483,15 @@ unsigned long ioasids_ledger_sub(struct ioasids_ledger *ledger,
 				 struct page **pages, unsigned long npages,
 				 unsigned long *nr_pins)
 {
-	unsigned long last;
+	long last = -EAGAIN;
 
 	*nr_pins = 0;
 	mutex_lock(&ledger->lock);
-	last = ledger_sub(ledger, pages, 0, npages, nr_pins);
+	if (npages == 1)
+		last = ledger_page(ledger, pages[0], page_to_pfn(pages[0]),
+				   true, nr_pins);
+	if (last == -EAGAIN)
+		last = ledger_sub(ledger, pages, 0, npages, nr_pins);
 	mutex_unlock(&ledger->lock);
 	return last;
 }
@@ -412,11 +510,15 @@ unsigned long ioasids_ledger_sub_range(struct ioasids_ledger *ledger,
 				       unsigned long pfn, unsigned long npages,
 				       unsigned long *nr_pins)
 {
-	unsigned long last;
+	long last = -EAGAIN;
 
 	*nr_pins = 0;
 	mutex_lock(&ledger->lock);
-	last = ledger_sub(ledger, NULL, pfn, npages, nr_pins);
+	if (npages == 1 && pfn_valid(pfn))
+		last = ledger_page(ledger, pfn_to_page(pfn), pfn, true,
+				   nr_pins);
+	if (last == -EAGAIN)
+		last = ledger_sub(ledger, NULL, pfn, npages, nr_pins);
 	mutex_unlock(&ledger->lock);
 	return last;
 }

@@ -12,20 +12,27 @@
 #include <linux/mutex.h>
 #include <linux/xarray.h>
 
+struct ledger_chunk;
+
 /**
  * struct ioasids_ledger - Pin counts of pages, by pfn
  * @lock: serializes the changes of the counts
  * @chunks: the counts of each chunk of 512 pfns, by pfn / 512
  * @overflow: the counts of single pages from 255 on, by pfn
+ * @cached: the chunk last counted in, kept while it counts no pin
+ * @cached_index: its index in @chunks
  */
 struct ioasids_ledger {
 	struct mutex lock;	/* serializes the changes of the counts */
 	struct xarray chunks;
 	struct xarray overflow;
+	struct ledger_chunk *cached;
+	unsigned long cached_index;
 };
 
 void ioasids_ledger_init(struct ioasids_ledger *ledger);
 void ioasids_ledger_destroy(struct ioasids_ledger *ledger);
+bool ioasids_ledger_empty(struct ioasids_ledger *ledger);
 long ioasids_ledger_add(struct ioasids_ledger *ledger, struct page **pages,
 			unsigned long npages, unsigned long *nr_pins,
 			gfp_t gfp);

@@ -40,12 +40,24 @@ static int ledger_test_init(struct kunit *test)
 	return 0;
 }
 
+/* How many chunks the ledger holds */
+static unsigned long nr_chunks(struct ledger_test *t)
+{
+	unsigned long index, n = 0;
+	void *chunk;
+
+	xa_for_each(&t->ledger.chunks, index, chunk)
+		n++;
+	return n;
+}
+
 static void ledger_test_exit(struct kunit *test)
 {
 	struct ledger_test *t = test->priv;
 
-	/* Every test releases what it counted: nothing is left */
-	KUNIT_EXPECT_TRUE(test, xa_empty(&t->ledger.chunks));
+	/* Every test releases what it counted: at most the cache is left */
+	KUNIT_EXPECT_TRUE(test, ioasids_ledger_empty(&t->ledger));
+	KUNIT_EXPECT_LE(test, nr_chunks(t), 1);
 	KUNIT_EXPECT_TRUE(test, xa_empty(&t->ledger.overflow));
 	ioasids_ledger_destroy(&t->ledger);
 	__free_pages(t->chunk, CHUNK_ORDER);
@@ -199,7 +211,40 @@ static void ledger_reserved_chunk(struct kunit *test)
 		ClearPageReserved(t->pages[i]);
 }
 
+/*
+ * The chunk last counted in stays while it counts nothing, and goes once
+ * another is counted in: a page pinned there again is charged again, and
+ * chunks that count nothing do not pile up
+ */
+static void ledger_cached_chunk(struct kunit *test)
+{
+	struct ledger_test *t = test->priv;
+	struct page *other = alloc_pages(GFP_KERNEL, CHUNK_ORDER);
+	unsigned long pins;
+
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	KUNIT_EXPECT_EQ(test, add(t, 5, 1), 1);
+	KUNIT_EXPECT_EQ(test, sub(t, 5, 1), 1);
+	KUNIT_EXPECT_EQ(test, nr_chunks(t), 1);
+	KUNIT_EXPECT_TRUE(test, ioasids_ledger_empty(&t->ledger));
+	KUNIT_EXPECT_EQ(test, add(t, 5, 1), 1);
+	KUNIT_EXPECT_FALSE(test, ioasids_ledger_empty(&t->ledger));
+	KUNIT_EXPECT_EQ(test, sub(t, 5, 1), 1);
+
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_add(&t->ledger, &other, 1, &pins,
+						 GFP_KERNEL), 1);
+	KUNIT_EXPECT_EQ(test, nr_chunks(t), 1);
+	KUNIT_EXPECT_EQ(test, add(t, 6, 1), 1);
+	KUNIT_EXPECT_EQ(test, nr_chunks(t), 2);
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_sub(&t->ledger, &other, 1, &pins),
+			1);
+	KUNIT_EXPECT_EQ(test, sub(t, 6, 1), 1);
+	KUNIT_EXPECT_EQ(test, nr_chunks(t), 1);
+	__free_pages(other, CHUNK_ORDER);
+}
+
 static struct kunit_case ledger_cases[] = {
+	KUNIT_CASE(ledger_cached_chunk),
 	KUNIT_CASE(ledger_whole_then_halves_folio),
 	KUNIT_CASE(ledger_pages_then_whole),
 	KUNIT_CASE(ledger_mixed_folio),
