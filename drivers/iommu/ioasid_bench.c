@@ -27,6 +27,12 @@
  *	levels to compare whatever the speed of the machine at the time; the
  *	time to fill the whole space and to drain it, and that nothing is
  *	left allocated.
+ * pin [REPS [LOOPS]]
+ *	What the controller adds to a map and unmap of one small page: the
+ *	charge before the pin and its return after the unpin alone, then
+ *	with the commit to the cgroup's ledger and the release from it, for
+ *	each page of a chunk of 2 MiB pinned and unpinned in turn, and for
+ *	the chunk's pages pinned one by one, then unpinned.
  * pset N
  *	Creates the set of worker N (0 or 1) of "parallel", in the writer's
  *	cgroup, replacing the one it had.
@@ -375,6 +381,140 @@ static int bench_charge(unsigned int reps, unsigned int loops)
 	pr_info("charge depth=%d reps=%u loops=%u ioasids_ps=%llu misc_ps=%llu ratio_milli=%llu target_milli=1000\n",
 		depth, reps, loops, ab.a_ps, ab.b_ps, ab.ratio_milli);
 	return 0;
+}
+
+/* What the pinned-memory loops charge, and the chunk of pages they pin */
+struct bench_pin {
+	struct ioasids_cgroup *cg;
+	struct page *pages;
+};
+
+#define BENCH_PIN_ORDER		(21 - PAGE_SHIFT)
+#define BENCH_PIN_PAGES		BIT(BENCH_PIN_ORDER)
+
+/* The charge of one page before its pin, and its return after the unpin */
+static int bench_pin_charge_loop(void *ctx, unsigned int loops)
+{
+	struct bench_pin *b = ctx;
+	unsigned int i;
+	unsigned long n;
+	int ret;
+
+	for (i = 0; i < loops; i++) {
+		n = 1;
+		ret = ioasids_cgroup_try_charge_pinned(b->cg, &n);
+		if (ret)
+			return ret;
+		ioasids_cgroup_uncharge_pinned(b->cg, n);
+		if (!(i % BENCH_BATCH))
+			cond_resched();
+	}
+	return 0;
+}
+
+/* Charge, commit, release and uncharge of @page: a map and unmap of it */
+static int bench_pin_one(struct bench_pin *b, struct page *page)
+{
+	unsigned long n = 1;
+	int ret;
+
+	ret = ioasids_cgroup_try_charge_pinned(b->cg, &n);
+	if (ret)
+		return ret;
+	return ioasids_cgroup_commit_pinned(b->cg, IOASIDS_PINNED_VFIO, &page, 1);
+}
+
+static void bench_unpin_one(struct bench_pin *b, struct page *page)
+{
+	ioasids_cgroup_uncharge_pinned(b->cg,
+				       ioasids_cgroup_release_pinned(b->cg,
+								     IOASIDS_PINNED_VFIO,
+								     &page, 1));
+}
+
+/* Each page pinned and unpinned in turn, as a strict vIOMMU maps */
+static int bench_pin_alternate_loop(void *ctx, unsigned int loops)
+{
+	struct bench_pin *b = ctx;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < loops; i++) {
+		ret = bench_pin_one(b, b->pages + i % BENCH_PIN_PAGES);
+		if (ret)
+			return ret;
+		bench_unpin_one(b, b->pages + i % BENCH_PIN_PAGES);
+		if (!(i % BENCH_BATCH))
+			cond_resched();
+	}
+	return 0;
+}
+
+/* The pages of a chunk pinned one by one, then unpinned one by one */
+static int bench_pin_run_loop(void *ctx, unsigned int loops)
+{
+	struct bench_pin *b = ctx;
+	unsigned int i, j;
+	int ret;
+
+	for (i = 0; i < loops; i += BENCH_PIN_PAGES) {
+		for (j = 0; j < BENCH_PIN_PAGES; j++) {
+			ret = bench_pin_one(b, b->pages + j);
+			if (ret)
+				return ret;
+		}
+		for (j = 0; j < BENCH_PIN_PAGES; j++)
+			bench_unpin_one(b, b->pages + j);
+		cond_resched();
+	}
+	return 0;
+}
+
+static int bench_pin(unsigned int reps, unsigned int loops)
+{
+	const struct {
+		const char *name;
+		bench_fn fn;
+	} steps[] = {
+		{ "charge", bench_pin_charge_loop },
+		{ "alternate", bench_pin_alternate_loop },
+		{ "run", bench_pin_run_loop },
+	};
+	u64 ns[BENCH_MAX_REPS];
+	struct bench_pin b;
+	unsigned int i, r;
+	int ret = 0;
+	s64 t;
+
+	loops = roundup(loops, BENCH_PIN_PAGES);
+	b.cg = ioasids_cgroup_get_current();
+	if (!b.cg) {
+		pr_err("pin: the ioasids controller is disabled\n");
+		return -ENODEV;
+	}
+	b.pages = alloc_pages(GFP_KERNEL, BENCH_PIN_ORDER);
+	if (!b.pages) {
+		ioasids_cgroup_put(b.cg);
+		return -ENOMEM;
+	}
+	for (i = 0; i < ARRAY_SIZE(steps) && !ret; i++) {
+		for (r = 0; r < reps; r++) {
+			t = bench_time(steps[i].fn, &b, loops);
+			if (t < 0) {
+				ret = t;
+				break;
+			}
+			ns[r] = t;
+		}
+		if (!ret)
+			pr_info("pin step=%s depth=%d reps=%u loops=%u ps=%llu\n",
+				steps[i].name, bench_depth(ioasids_cgrp_id),
+				reps, loops,
+				div_u64(median(ns, reps) * 1000, loops));
+	}
+	__free_pages(b.pages, BENCH_PIN_ORDER);
+	ioasids_cgroup_put(b.cg);
+	return ret;
 }
 
 /*
@@ -910,6 +1050,8 @@ static int bench_command(char *buf)
 		return bench_fill_cmd(arg1, arg2);
 	if (!strcmp(cmd, "profile"))
 		return bench_profile_cmd(arg1, arg2);
+	if (!strcmp(cmd, "pin"))
+		return bench_pin(arg1, arg2);
 	return -EINVAL;
 }
 
