@@ -16,6 +16,7 @@
 
 struct ioasids_cgroup;
 struct page;
+struct page_counter;
 
 /**
  * enum ioasids_pinned_source - Who pins memory for DMA, for ioasids.stat
@@ -27,6 +28,40 @@ enum ioasids_pinned_source {
 	IOASIDS_PINNED_VFIO,
 	IOASIDS_PINNED_IOMMUFD,
 	IOASIDS_NR_PINNED_SOURCES
+};
+
+/**
+ * struct ioasids_pinned_move - A move of a mapping's pins to another cgroup
+ * @from: the cgroup charged for them, or NULL if nothing moves
+ * @to: the cgroup of the mapping's new owner, or NULL if nothing moves
+ * @source: who pinned them
+ * @shared: the lowest level of the charge that @from and @to share
+ * @charged: whether @to is charged for the move
+ * @first: pins that are the first of their page in @to, at most
+ * @shared_first: of those, pins of pages that @from keeps pinned, at most:
+ *	what the levels that the two share are charged more
+ * @nr_first: pins that were the first of their page in @to
+ * @nr_last: pins that were the last of their page in @from
+ * @nr_shared_first: pins that were the first in @to but not the last in
+ *	@from
+ * @nr_shared_last: pins that were the last in @from but not the first in
+ *	@to
+ *
+ * Filled in by ioasids_cgroup_move_pinned_begin() and the functions after
+ * it; the caller reads none of it.
+ */
+struct ioasids_pinned_move {
+	struct ioasids_cgroup *from;
+	struct ioasids_cgroup *to;
+	enum ioasids_pinned_source source;
+	struct page_counter *shared;
+	bool charged;
+	unsigned long first;
+	unsigned long shared_first;
+	unsigned long nr_first;
+	unsigned long nr_last;
+	unsigned long nr_shared_first;
+	unsigned long nr_shared_last;
 };
 
 #ifdef CONFIG_CGROUP_IOASIDS
@@ -55,10 +90,16 @@ unsigned long
 ioasids_cgroup_release_pinned_range(struct ioasids_cgroup *cg,
 				    enum ioasids_pinned_source source,
 				    unsigned long pfn, unsigned long npages);
-int ioasids_cgroup_move_pinned(struct ioasids_cgroup *from,
-			       struct ioasids_cgroup *to,
-			       enum ioasids_pinned_source source,
-			       struct page *page, bool undo);
+void ioasids_cgroup_move_pinned_begin(struct ioasids_pinned_move *move,
+				      struct ioasids_cgroup *from,
+				      struct ioasids_cgroup *to,
+				      enum ioasids_pinned_source source);
+void ioasids_cgroup_move_pinned_count(struct ioasids_pinned_move *move,
+				      struct page *page);
+int ioasids_cgroup_move_pinned_charge(struct ioasids_pinned_move *move);
+void ioasids_cgroup_move_pinned_page(struct ioasids_pinned_move *move,
+				     struct page *page);
+void ioasids_cgroup_move_pinned_end(struct ioasids_pinned_move *move);
 bool ioasids_cgroup_pinned_replaces_memlock(struct ioasids_cgroup *cg);
 
 #else /* CONFIG_CGROUP_IOASIDS */
@@ -122,13 +163,28 @@ ioasids_cgroup_release_pinned_range(struct ioasids_cgroup *cg,
 	return 0;
 }
 
-static inline int ioasids_cgroup_move_pinned(struct ioasids_cgroup *from,
-					     struct ioasids_cgroup *to,
-					     enum ioasids_pinned_source source,
-					     struct page *page, bool undo)
+static inline void
+ioasids_cgroup_move_pinned_begin(struct ioasids_pinned_move *move,
+				 struct ioasids_cgroup *from,
+				 struct ioasids_cgroup *to,
+				 enum ioasids_pinned_source source) {}
+
+static inline void
+ioasids_cgroup_move_pinned_count(struct ioasids_pinned_move *move,
+				 struct page *page) {}
+
+static inline int
+ioasids_cgroup_move_pinned_charge(struct ioasids_pinned_move *move)
 {
 	return 0;
 }
+
+static inline void
+ioasids_cgroup_move_pinned_page(struct ioasids_pinned_move *move,
+				struct page *page) {}
+
+static inline void
+ioasids_cgroup_move_pinned_end(struct ioasids_pinned_move *move) {}
 
 static inline bool
 ioasids_cgroup_pinned_replaces_memlock(struct ioasids_cgroup *cg)

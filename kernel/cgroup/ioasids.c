@@ -349,8 +349,8 @@ void ioasids_cgroup_uncharge_ioasids(struct ioasids_cgroup *cg,
 }
 
 /*
- * Charge @nr_pages to @counter and to its ancestors, or to none of them,
- * and return NULL, or the level whose limit refused the charge.
+ * Charge @nr_pages to @counter and to its ancestors below @stop, or to none
+ * of them, and return NULL, or the level whose limit refused the charge.
  *
  * page_counter_try_charge() adds to each level before it compares with the
  * limit, and takes the charge back when it is over: for as long as that
@@ -361,12 +361,13 @@ void ioasids_cgroup_uncharge_ioasids(struct ioasids_cgroup *cg,
  * cgroups below them can see.
  */
 static struct page_counter *ioasids_pinned_try_charge(struct page_counter *counter,
+						      struct page_counter *stop,
 						      unsigned long nr_pages)
 {
 	struct page_counter *c, *done;
 	long usage, new;
 
-	for (c = counter; c; c = c->parent) {
+	for (c = counter; c != stop; c = c->parent) {
 		usage = atomic_long_read(&c->usage);
 		do {
 			new = usage + nr_pages;
@@ -421,9 +422,9 @@ int ioasids_cgroup_try_charge_pinned(struct ioasids_cgroup *cg,
 	if (!cg || !*npages)
 		return 0;
 	counter = &cg->res[IOASIDS_RES_PINNED].counter;
-	fail = ioasids_pinned_try_charge(counter, *npages);
+	fail = ioasids_pinned_try_charge(counter, NULL, *npages);
 	if (fail && *npages > 1) {
-		fail = ioasids_pinned_try_charge(counter, 1);
+		fail = ioasids_pinned_try_charge(counter, NULL, 1);
 		if (!fail)
 			*npages = 1;
 	}
@@ -555,64 +556,181 @@ ioasids_cgroup_release_pinned_range(struct ioasids_cgroup *cg,
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_release_pinned_range);
 
+/* Return @nr_pages of the charge of @counter and of its ancestors below @stop */
+static void ioasids_pinned_uncharge(struct page_counter *counter,
+				    struct page_counter *stop,
+				    unsigned long nr_pages)
+{
+	struct page_counter *c;
+
+	if (!nr_pages)
+		return;
+	for (c = counter; c != stop; c = c->parent)
+		page_counter_cancel(c, nr_pages);
+}
+
+static struct page_counter *ioasids_pinned_counter(struct ioasids_cgroup *cg)
+{
+	return &cg->res[IOASIDS_RES_PINNED].counter;
+}
+
 /**
- * ioasids_cgroup_move_pinned() - Move one pin of a page to another cgroup
- * @from: the cgroup to which ioasids_cgroup_commit_pinned() committed it,
+ * ioasids_cgroup_move_pinned_begin() - Begin to move a mapping's pins
+ * @move: the move
+ * @from: the cgroup to which ioasids_cgroup_commit_pinned() committed them,
  *	or NULL
  * @to: the cgroup of the mapping's new owner, or NULL
- * @source: who pinned the page
- * @page: the page
- * @undo: the pin goes back where a failed move of the same mapping took
- *	it from, which had room for it: not checked against limits, and
- *	never refused
+ * @source: who pinned them
  *
- * For a mapping whose owner changes, one page at a time: @to is charged
- * for the page, unless it pins it already, before @from releases it, so
- * that an ancestor the two cgroups share needs room for one page more
- * while the mapping moves.
+ * When a mapping changes owner, its pins move to the new owner's cgroup,
+ * in two passes over its pages, between this function and
+ * ioasids_cgroup_move_pinned_end(): the caller hands each page to
+ * ioasids_cgroup_move_pinned_count(), then, if
+ * ioasids_cgroup_move_pinned_charge() succeeds, to
+ * ioasids_cgroup_move_pinned_page().  @to and its ancestors are charged,
+ * against their limits, before @from returns any charge: were @from to
+ * return its charge first, a refused move would have to take it back,
+ * over @from's limits if its tenant pinned more meanwhile.  The levels
+ * that @from and @to share are charged only for the pages that @from
+ * still pins after the move, so that a move between two cgroups under a
+ * limited parent needs no room there for the mapping twice.  The two
+ * cgroups' pins are locked meanwhile: pins charged to them wait.
  *
  * Context: process context; sleeps.
- * Return: 0, or -ENOMEM if @to or one of its ancestors cannot take the
- * charge, or the pin cannot be counted; then nothing changed.
  */
-int ioasids_cgroup_move_pinned(struct ioasids_cgroup *from,
-			       struct ioasids_cgroup *to,
-			       enum ioasids_pinned_source source,
-			       struct page *page, bool undo)
+void ioasids_cgroup_move_pinned_begin(struct ioasids_pinned_move *move,
+				      struct ioasids_cgroup *from,
+				      struct ioasids_cgroup *to,
+				      enum ioasids_pinned_source source)
 {
-	unsigned long npages = 1, nr_pins;
-	long first;
-	int ret;
+	struct page_counter *c, *f;
 
-	if (from == to)
-		return 0;
-	if (to) {
-		if (undo) {
-			page_counter_charge(&to->res[IOASIDS_RES_PINNED].counter,
-					    1);
-		} else {
-			ret = ioasids_cgroup_try_charge_pinned(to, &npages);
-			if (ret)
-				return ret;
-		}
-		first = ioasids_ledger_add(&to->pinned_pages, &page, 1,
-					   &nr_pins,
-					   undo ? GFP_KERNEL_ACCOUNT | __GFP_NOFAIL :
-						  GFP_KERNEL_ACCOUNT);
-		if (first < 0) {
-			ioasids_cgroup_uncharge_pinned(to, 1);
-			return first;
-		}
-		ioasids_cgroup_uncharge_pinned(to, 1 - first);
-		this_cpu_add(to->stat->nr_pinned[source], nr_pins);
+	*move = (struct ioasids_pinned_move) { .source = source };
+	if (!from || !to || from == to)
+		return;
+	move->from = from;
+	move->to = to;
+	/* The lowest level both charge: the root's, at the highest */
+	for (c = ioasids_pinned_counter(to); c; c = c->parent) {
+		for (f = ioasids_pinned_counter(from); f && f != c;
+		     f = f->parent)
+			;
+		if (f)
+			break;
 	}
-	/* The page stays pinned: its charge returns at once */
-	ioasids_cgroup_uncharge_pinned(from,
-				       ioasids_cgroup_release_pinned(from, source,
-								     &page, 1));
+	move->shared = c;
+	ioasids_ledger_lock_pair(&from->pinned_pages, &to->pinned_pages);
+}
+EXPORT_SYMBOL_GPL(ioasids_cgroup_move_pinned_begin);
+
+/**
+ * ioasids_cgroup_move_pinned_count() - Count a pin that is to move
+ * @move: the move, begun
+ * @page: a page that the mapping pins: one pin of it moves
+ *
+ * Context: process context.
+ */
+void ioasids_cgroup_move_pinned_count(struct ioasids_pinned_move *move,
+				      struct page *page)
+{
+	bool first, kept;
+
+	if (!move->to || WARN_ON_ONCE(move->charged))
+		return;
+	first = !ioasids_ledger_pins(&move->to->pinned_pages, page);
+	kept = ioasids_ledger_pins(&move->from->pinned_pages, page) > 1;
+	/* At most: a page that the mapping pins twice counts twice here */
+	move->first += first;
+	move->shared_first += first && kept;
+}
+EXPORT_SYMBOL_GPL(ioasids_cgroup_move_pinned_count);
+
+/**
+ * ioasids_cgroup_move_pinned_charge() - Charge the pins that are to move
+ * @move: the move, whose pins were counted
+ *
+ * Context: process context.
+ * Return: 0, or -ENOMEM if the new owner's cgroup or one of its ancestors
+ * refuses the charge; then nothing changed, and the caller ends the move.
+ */
+int ioasids_cgroup_move_pinned_charge(struct ioasids_pinned_move *move)
+{
+	struct page_counter *fail;
+
+	if (!move->to)
+		return 0;
+	fail = ioasids_pinned_try_charge(ioasids_pinned_counter(move->to),
+					 move->shared, move->first);
+	if (!fail) {
+		fail = ioasids_pinned_try_charge(move->shared, NULL,
+						 move->shared_first);
+		if (fail)
+			ioasids_pinned_uncharge(ioasids_pinned_counter(move->to),
+						move->shared, move->first);
+	}
+	if (fail)
+		return ioasids_pin_refused(fail);
+	move->charged = true;
 	return 0;
 }
-EXPORT_SYMBOL_GPL(ioasids_cgroup_move_pinned);
+EXPORT_SYMBOL_GPL(ioasids_cgroup_move_pinned_charge);
+
+/**
+ * ioasids_cgroup_move_pinned_page() - Move a pin
+ * @move: the move, charged
+ * @page: a page handed to ioasids_cgroup_move_pinned_count()
+ *
+ * Context: process context; sleeps.
+ */
+void ioasids_cgroup_move_pinned_page(struct ioasids_pinned_move *move,
+				     struct page *page)
+{
+	unsigned long pins;
+	bool first, last;
+
+	if (!move->to || WARN_ON_ONCE(!move->charged))
+		return;
+	pins = ioasids_ledger_move(&move->from->pinned_pages,
+				   &move->to->pinned_pages, page, &first,
+				   &last);
+	this_cpu_sub(move->from->stat->nr_pinned[move->source], pins);
+	this_cpu_add(move->to->stat->nr_pinned[move->source], pins);
+	move->nr_first += first;
+	move->nr_last += last;
+	move->nr_shared_first += first && !last;
+	move->nr_shared_last += !first && last;
+}
+EXPORT_SYMBOL_GPL(ioasids_cgroup_move_pinned_page);
+
+/**
+ * ioasids_cgroup_move_pinned_end() - End a move of pins
+ * @move: the move, begun
+ *
+ * Returns what was charged for the move and not needed, and the charge of
+ * the pages that the old owner's cgroup no longer pins.
+ *
+ * Context: process context.
+ */
+void ioasids_cgroup_move_pinned_end(struct ioasids_pinned_move *move)
+{
+	if (!move->to)
+		return;
+	if (move->charged) {
+		/* Counted at most before: the differences are not negative */
+		ioasids_pinned_uncharge(ioasids_pinned_counter(move->to),
+					move->shared,
+					move->first - move->nr_first);
+		ioasids_pinned_uncharge(ioasids_pinned_counter(move->from),
+					move->shared, move->nr_last);
+		ioasids_pinned_uncharge(move->shared, NULL,
+					move->shared_first -
+					move->nr_shared_first +
+					move->nr_shared_last);
+	}
+	ioasids_ledger_unlock_pair(&move->from->pinned_pages,
+				   &move->to->pinned_pages);
+}
+EXPORT_SYMBOL_GPL(ioasids_cgroup_move_pinned_end);
 
 /**
  * ioasids_cgroup_pinned_replaces_memlock() - Whether the cgroup's limits

@@ -522,3 +522,88 @@ unsigned long ioasids_ledger_sub_range(struct ioasids_ledger *ledger,
 	mutex_unlock(&ledger->lock);
 	return last;
 }
+
+/**
+ * ioasids_ledger_lock_pair() - Lock two ledgers, for a move between them
+ * @a: one ledger
+ * @b: another
+ *
+ * Context: process context; sleeps.
+ */
+void ioasids_ledger_lock_pair(struct ioasids_ledger *a,
+			      struct ioasids_ledger *b)
+{
+	/* In the order of their addresses, whichever way a move goes */
+	if (a > b)
+		swap(a, b);
+	mutex_lock(&a->lock);
+	mutex_lock_nested(&b->lock, SINGLE_DEPTH_NESTING);
+}
+
+/**
+ * ioasids_ledger_unlock_pair() - Unlock two ledgers locked together
+ * @a: one ledger
+ * @b: the other
+ */
+void ioasids_ledger_unlock_pair(struct ioasids_ledger *a,
+				struct ioasids_ledger *b)
+{
+	mutex_unlock(&a->lock);
+	mutex_unlock(&b->lock);
+}
+
+/**
+ * ioasids_ledger_pins() - How many pins of a page a ledger counts
+ * @ledger: the ledger, locked
+ * @page: the page
+ *
+ * Return: the number of pins of @page that @ledger counts; 0 for a page
+ * that it does not count, such as a reserved one.
+ */
+unsigned long ioasids_ledger_pins(struct ioasids_ledger *ledger,
+				  struct page *page)
+{
+	unsigned long pfn = page_to_pfn(page), pins;
+	struct ledger_chunk *chunk;
+	u8 count;
+
+	lockdep_assert_held(&ledger->lock);
+	if (PageReserved(page))
+		return 0;
+	chunk = chunk_get(ledger, pfn, 0);
+	if (!chunk)
+		return 0;
+	pins = chunk->whole;
+	if (chunk->count) {
+		count = chunk->count[pfn & CHUNK_MASK];
+		pins += count != COUNT_OVERFLOW ? count :
+			xa_to_value(xa_load(&ledger->overflow, pfn));
+	}
+	return pins;
+}
+
+/**
+ * ioasids_ledger_move() - Count one pin of a page in another ledger
+ * @from: the ledger that counts the pin, locked
+ * @to: the ledger to count it in, locked
+ * @page: the page
+ * @first: set to whether @to counted no pin of @page before
+ * @last: set to whether @from counts no pin of @page any more
+ *
+ * Return: the number of pins moved: 1, or 0 for a page that the ledgers do
+ * not count.
+ */
+unsigned long ioasids_ledger_move(struct ioasids_ledger *from,
+				  struct ioasids_ledger *to, struct page *page,
+				  bool *first, bool *last)
+{
+	unsigned long pfn = page_to_pfn(page), pins = 0;
+
+	lockdep_assert_held(&from->lock);
+	lockdep_assert_held(&to->lock);
+	*first = ledger_run(to, pfn, 1, true, false, LEDGER_GFP_NOFAIL,
+			    &pins) > 0;
+	pins = 0;
+	*last = ledger_run(from, pfn, 1, true, true, 0, &pins) > 0;
+	return pins;
+}

@@ -42,5 +42,14 @@ unsigned long ioasids_ledger_sub(struct ioasids_ledger *ledger,
 unsigned long ioasids_ledger_sub_range(struct ioasids_ledger *ledger,
 				       unsigned long pfn, unsigned long npages,
 				       unsigned long *nr_pins);
+void ioasids_ledger_lock_pair(struct ioasids_ledger *a,
+			      struct ioasids_ledger *b);
+void ioasids_ledger_unlock_pair(struct ioasids_ledger *a,
+				struct ioasids_ledger *b);
+unsigned long ioasids_ledger_pins(struct ioasids_ledger *ledger,
+				  struct page *page);
+unsigned long ioasids_ledger_move(struct ioasids_ledger *from,
+				  struct ioasids_ledger *to, struct page *page,
+				  bool *first, bool *last);
 
 #endif /* _IOASIDS_LEDGER_H */

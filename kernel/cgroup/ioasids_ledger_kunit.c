@@ -243,7 +243,48 @@ static void ledger_cached_chunk(struct kunit *test)
 	__free_pages(other, CHUNK_ORDER);
 }
 
+/*
+ * Pins move one at a time: the first in the new ledger and the last in the
+ * old one are told apart, and a pin of a page pinned whole moves too
+ */
+static void ledger_move_folio(struct kunit *test)
+{
+	struct ledger_test *t = test->priv;
+	struct ioasids_ledger to;
+	unsigned long pins;
+	bool first, last;
+
+	ioasids_ledger_init(&to);
+	KUNIT_EXPECT_EQ(test, add(t, 0, CHUNK_PAGES), CHUNK_PAGES);
+	KUNIT_EXPECT_EQ(test, add(t, 9, 1), 0);
+	ioasids_ledger_lock_pair(&t->ledger, &to);
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_pins(&t->ledger, t->pages[9]), 2);
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_pins(&to, t->pages[9]), 0);
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_move(&t->ledger, &to, t->pages[9],
+						  &first, &last), 1);
+	KUNIT_EXPECT_TRUE(test, first);
+	KUNIT_EXPECT_FALSE(test, last);
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_move(&t->ledger, &to, t->pages[9],
+						  &first, &last), 1);
+	KUNIT_EXPECT_FALSE(test, first);
+	KUNIT_EXPECT_TRUE(test, last);
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_pins(&to, t->pages[9]), 2);
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_pins(&t->ledger, t->pages[8]), 1);
+	ioasids_ledger_unlock_pair(&t->ledger, &to);
+
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_sub(&to, t->pages + 9, 1, &pins),
+			0);
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_sub(&to, t->pages + 9, 1, &pins),
+			1);
+	KUNIT_EXPECT_TRUE(test, ioasids_ledger_empty(&to));
+	ioasids_ledger_destroy(&to);
+	/* Page 9 has no pin left: it was released from the chunk's pin */
+	KUNIT_EXPECT_EQ(test, sub(t, 0, 9), 9);
+	KUNIT_EXPECT_EQ(test, sub(t, 10, CHUNK_PAGES - 10), CHUNK_PAGES - 10);
+}
+
 static struct kunit_case ledger_cases[] = {
+	KUNIT_CASE(ledger_move_folio),
 	KUNIT_CASE(ledger_cached_chunk),
 	KUNIT_CASE(ledger_whole_then_halves_folio),
 	KUNIT_CASE(ledger_pages_then_whole),

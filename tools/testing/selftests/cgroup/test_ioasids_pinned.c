@@ -1111,6 +1111,163 @@ cleanup:
 	return ret;
 }
 
+/* Attempts of the refused takeover in test_type1_vaddr_refused_race() */
+#define RACE_TAKEOVERS	20
+#define RACE_IOVA	(TEST_IOVA + MB(64))
+
+/*
+ * What the pinner of test_type1_vaddr_refused_race() and its test share,
+ * in shared memory, each field written by one of them
+ */
+struct race {
+	int started;
+	int stop;
+	int mapped;	/* maps that found room */
+	int refused;	/* maps refused */
+	int failed;	/* 1 if the pinner could not run */
+};
+
+#define race_get(field)		__atomic_load_n(&(field), __ATOMIC_ACQUIRE)
+#define race_set(field, val)	__atomic_store_n(&(field), val, __ATOMIC_RELEASE)
+
+/*
+ * In the cgroup it was forked in, map and unmap one page through the
+ * second edu device, in a container of its own, until told to stop.
+ */
+static void race_pinner(struct race *r)
+{
+	struct pinner p;
+	char *page;
+
+	pinner_init(&p, PIN_TYPE1);
+	page = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED || pinner_open_dev(&p, 1)) {
+		race_set(r->failed, 1);
+		race_set(r->started, 1);
+		_exit(1);
+	}
+	page[0] = 1;
+	race_set(r->started, 1);
+	while (!race_get(r->stop)) {
+		if (pinner_map(&p, RACE_IOVA, page, page_size)) {
+			race_set(r->refused, r->refused + 1);
+			continue;
+		}
+		race_set(r->mapped, r->mapped + 1);
+		if (pinner_unmap(&p, RACE_IOVA, page_size) != page_size) {
+			race_set(r->failed, 1);
+			break;
+		}
+	}
+	pinner_close(&p);
+	_exit(0);
+}
+
+/*
+ * A refused VFIO_DMA_MAP_FLAG_VADDR takeover never returns any of the old
+ * cgroup's charge, not even for a moment: a tenant that pins without end
+ * in the old cgroup, whose limit its mapping fills, gets no page pinned
+ * while the takeover is tried and refused, again and again, and the old
+ * cgroup never goes over its limit.
+ */
+static int test_type1_vaddr_refused_race(const char *root)
+{
+	struct type1 t = { .container = -1, .group = -1 };
+	char *cg_a = NULL, *cg_b = NULL;
+	struct race *r = MAP_FAILED;
+	int ret = KSFT_FAIL, i, status;
+	pid_t pinner = -1;
+	char *buf = NULL;
+
+	if (!second_dev)
+		return KSFT_SKIP;
+	cg_a = test_cg_create(root, "ioasids_race_a", false);
+	cg_b = test_cg_create(root, "ioasids_race_b", false);
+	r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (!cg_a || !cg_b || r == MAP_FAILED)
+		goto cleanup;
+	if (cg_write(cg_a, "ioasids.pinned.max", "2M") ||
+	    cg_write(cg_b, "ioasids.pinned.max", "1M") ||
+	    cg_enter_current(cg_a))
+		goto cleanup;
+	buf = mem_alloc(MB(2));
+	if (!buf || type1_open(&t))
+		goto cleanup;
+	if (ioctl(t.container, VFIO_CHECK_EXTENSION, VFIO_UPDATE_VADDR) != 1) {
+		ksft_print_msg("no VFIO_UPDATE_VADDR\n");
+		ret = KSFT_SKIP;
+		goto cleanup;
+	}
+	if (expect_ok(type1_map(t.container, TEST_IOVA, buf, MB(2)),
+		      "VFIO_IOMMU_MAP_DMA in A, to its limit") ||
+	    expect_ok(invalidate_vaddr(t.container, MB(2)),
+		      "VFIO_IOMMU_UNMAP_DMA of the vaddr"))
+		goto cleanup;
+
+	fflush(NULL);
+	pinner = fork();
+	if (pinner < 0)
+		goto cleanup;
+	if (!pinner)
+		race_pinner(r);
+	while (!race_get(r->started))
+		usleep(1000);
+	if (race_get(r->failed)) {
+		ksft_print_msg("the pinner cannot map through %s\n",
+			       edu_devs[1].bdf);
+		goto cleanup;
+	}
+	for (i = 0; i < RACE_TAKEOVERS; i++) {
+		if (expect_err(take_over_vaddr(t.container, cg_b, buf, MB(2)),
+			       ENOMEM, "VFIO_DMA_MAP_FLAG_VADDR over B's limit"))
+			goto cleanup;
+	}
+	race_set(r->stop, 1);
+	if (waitpid(pinner, &status, 0) != pinner || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) || r->failed)
+		goto cleanup;
+	pinner = -1;
+	ksft_print_msg("the pinner's maps: %d refused, %d found room\n",
+		       r->refused, r->mapped);
+	if (r->mapped) {
+		ksft_print_msg("A lent %d maps room while a takeover was refused\n",
+			       r->mapped);
+		goto cleanup;
+	}
+	if (!r->refused) {
+		ksft_print_msg("the pinner never tried a map\n");
+		goto cleanup;
+	}
+	if (check_at_most(cg_a, "ioasids.pinned.peak", MB(2)) ||
+	    check_value(cg_a, "ioasids.pinned.current", MB(2)) ||
+	    check_value(cg_b, "ioasids.pinned.current", 0) ||
+	    check_value(cg_b, "ioasids.pinned.peak", 0))
+		goto cleanup;
+
+	if (expect_unmapped(type1_unmap(t.container, TEST_IOVA, MB(2)), MB(2),
+			    "VFIO_IOMMU_UNMAP_DMA"))
+		goto cleanup;
+	if (check_value(cg_a, "ioasids.pinned.current", 0))
+		goto cleanup;
+	ret = KSFT_PASS;
+
+cleanup:
+	if (pinner > 0) {
+		race_set(r->stop, 1);
+		waitpid(pinner, &status, 0);
+	}
+	cg_enter_current(root);
+	type1_close(&t);
+	mem_free(buf, MB(2));
+	if (r != MAP_FAILED)
+		munmap(r, sizeof(*r));
+	test_cg_remove(cg_b);
+	test_cg_remove(cg_a);
+	return ret;
+}
+
 static int test_iommufd_charge(const char *root)
 {
 	return test_charge(root, PIN_IOMMUFD);
@@ -1739,6 +1896,7 @@ static const struct ioasids_test tests[] = {
 	IOASIDS_TEST(test_pinned_max_invalid),
 	IOASIDS_TEST(test_replace_memlock_file),
 	IOASIDS_TEST(test_type1_mmio_uncharged),
+	IOASIDS_TEST(test_type1_vaddr_refused_race),
 };
 
 /* Tests that map memory, run on each backing */
