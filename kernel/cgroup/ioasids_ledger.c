@@ -388,12 +388,32 @@ static long ledger_page(struct ioasids_ledger *ledger, struct page *page,
 	return !chunk->whole;
 }
 
+/*
+ * Whether the CHUNK_PFNS pages from @pages[0] are contiguous.  Each page of
+ * a huge page goes through here: the pages are compared four at a time,
+ * with no branch but the loop's.
+ */
+static bool pages_whole_chunk(struct page **pages)
+{
+	unsigned long first = (unsigned long)pages[0], diff = 0, i;
+	const unsigned long size = sizeof(struct page);
+
+	for (i = 0; i < CHUNK_PFNS; i += 4, first += 4 * size)
+		diff |= ((unsigned long)pages[i] ^ first) |
+			((unsigned long)pages[i + 1] ^ (first + size)) |
+			((unsigned long)pages[i + 2] ^ (first + 2 * size)) |
+			((unsigned long)pages[i + 3] ^ (first + 3 * size));
+	return !diff;
+}
+
 /* How many of @pages from the first are contiguous, in its chunk */
 static unsigned long pages_run(struct page **pages, unsigned long npages)
 {
 	unsigned long pfn = page_to_pfn(pages[0]), n;
 
 	npages = min(npages, CHUNK_PFNS - (pfn & CHUNK_MASK));
+	if (npages == CHUNK_PFNS && pages_whole_chunk(pages))
+		return CHUNK_PFNS;
 	for (n = 1; n < npages && pages[n] == pages[0] + n; n++)
 		;
 	return n;
