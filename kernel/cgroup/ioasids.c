@@ -58,6 +58,7 @@
 #include <linux/ioasids_cgroup.h>
 #include <linux/kernel.h>
 #include <linux/mutex.h>
+#include <linux/page-flags.h>
 #include <linux/page_counter.h>
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
@@ -594,7 +595,11 @@ static struct page_counter *ioasids_pinned_counter(struct ioasids_cgroup *cg)
  * that @from and @to share are charged only for the pages that @from
  * still pins after the move, so that a move between two cgroups under a
  * limited parent needs no room there for the mapping twice.  The two
- * cgroups' pins are locked meanwhile: pins charged to them wait.
+ * cgroups' pins are locked meanwhile: pins charged to them wait, and the
+ * caller must neither pin nor release any itself until
+ * ioasids_cgroup_move_pinned_end().  Both passes hand over the same
+ * pages, and ioasids_cgroup_move_pinned_end() ends every move begun,
+ * refused or not.
  *
  * Context: process context; sleeps.
  */
@@ -606,7 +611,8 @@ void ioasids_cgroup_move_pinned_begin(struct ioasids_pinned_move *move,
 	struct page_counter *c, *f;
 
 	*move = (struct ioasids_pinned_move) { .source = source };
-	if (!from || !to || from == to)
+	/* Both are NULL when the controller is disabled, or neither */
+	if (WARN_ON_ONCE(!from != !to) || from == to)
 		return;
 	move->from = from;
 	move->to = to;
@@ -635,7 +641,7 @@ void ioasids_cgroup_move_pinned_count(struct ioasids_pinned_move *move,
 {
 	bool first, kept;
 
-	if (!move->to || WARN_ON_ONCE(move->charged))
+	if (!move->to || WARN_ON_ONCE(move->charged) || PageReserved(page))
 		return;
 	first = !ioasids_ledger_pins(&move->to->pinned_pages, page);
 	kept = ioasids_ledger_pins(&move->from->pinned_pages, page) > 1;
@@ -659,9 +665,11 @@ int ioasids_cgroup_move_pinned_charge(struct ioasids_pinned_move *move)
 
 	if (!move->to)
 		return 0;
-	fail = ioasids_pinned_try_charge(ioasids_pinned_counter(move->to),
+	/* A move that adds nothing is not refused, whatever the usage */
+	fail = !move->first ? NULL :
+	       ioasids_pinned_try_charge(ioasids_pinned_counter(move->to),
 					 move->shared, move->first);
-	if (!fail) {
+	if (!fail && move->shared_first) {
 		fail = ioasids_pinned_try_charge(move->shared, NULL,
 						 move->shared_first);
 		if (fail)
@@ -717,6 +725,8 @@ void ioasids_cgroup_move_pinned_end(struct ioasids_pinned_move *move)
 		return;
 	if (move->charged) {
 		/* Counted at most before: the differences are not negative */
+		WARN_ON_ONCE(move->nr_first > move->first ||
+			     move->nr_shared_first > move->shared_first);
 		ioasids_pinned_uncharge(ioasids_pinned_counter(move->to),
 					move->shared,
 					move->first - move->nr_first);

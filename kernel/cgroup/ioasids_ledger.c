@@ -29,8 +29,8 @@
  * Reserved pages (the zero page, a device's memory) and pfns without a
  * struct page (a device's MMIO) are not counted, nor charged: the pin of a
  * reserved page holds no memory of the system's.  The ledger's memory is
- * charged to the memory cgroup of the task that pins; undoing a failed
- * move of pins and releasing a part of a chunk allocate it without
+ * charged to the memory cgroup of the task that pins; moving a pin to
+ * another ledger and releasing a part of a chunk allocate it without
  * failing.
  */
 
@@ -120,6 +120,7 @@ void ioasids_ledger_destroy(struct ioasids_ledger *ledger)
 		kfree(chunk->count);
 		kfree(chunk);
 	}
+	ledger->cached = NULL;
 	xa_destroy(&ledger->chunks);
 	xa_destroy(&ledger->overflow);
 	mutex_destroy(&ledger->lock);
@@ -398,6 +399,7 @@ static bool pages_whole_chunk(struct page **pages)
 	unsigned long first = (unsigned long)pages[0], diff = 0, i;
 	const unsigned long size = sizeof(struct page);
 
+	BUILD_BUG_ON(CHUNK_PFNS % 4);
 	for (i = 0; i < CHUNK_PFNS; i += 4, first += 4 * size)
 		diff |= ((unsigned long)pages[i] ^ first) |
 			((unsigned long)pages[i + 1] ^ (first + size)) |
@@ -553,6 +555,7 @@ unsigned long ioasids_ledger_sub_range(struct ioasids_ledger *ledger,
 void ioasids_ledger_lock_pair(struct ioasids_ledger *a,
 			      struct ioasids_ledger *b)
 {
+	WARN_ON_ONCE(a == b);
 	/* In the order of their addresses, whichever way a move goes */
 	if (a > b)
 		swap(a, b);
@@ -576,6 +579,9 @@ void ioasids_ledger_unlock_pair(struct ioasids_ledger *a,
  * ioasids_ledger_pins() - How many pins of a page a ledger counts
  * @ledger: the ledger, locked
  * @page: the page
+ *
+ * The lookup makes @page's chunk the cached one, which frees the chunk
+ * cached before if it counts no pin.
  *
  * Return: the number of pins of @page that @ledger counts; 0 for a page
  * that it does not count, such as a reserved one.
@@ -610,8 +616,11 @@ unsigned long ioasids_ledger_pins(struct ioasids_ledger *ledger,
  * @first: set to whether @to counted no pin of @page before
  * @last: set to whether @from counts no pin of @page any more
  *
- * Return: the number of pins moved: 1, or 0 for a page that the ledgers do
- * not count.
+ * The count in @to cannot fail: its memory is allocated with
+ * __GFP_NOFAIL, and LEDGER_MAX_PINS does not apply, as the pin exists.
+ *
+ * Return: the number of pins moved: 1, or 0 for a page that @from does not
+ * count, such as a reserved one.
  */
 unsigned long ioasids_ledger_move(struct ioasids_ledger *from,
 				  struct ioasids_ledger *to, struct page *page,
@@ -621,9 +630,11 @@ unsigned long ioasids_ledger_move(struct ioasids_ledger *from,
 
 	lockdep_assert_held(&from->lock);
 	lockdep_assert_held(&to->lock);
-	*first = ledger_run(to, pfn, 1, true, false, LEDGER_GFP_NOFAIL,
-			    &pins) > 0;
-	pins = 0;
+	*first = false;
 	*last = ledger_run(from, pfn, 1, true, true, 0, &pins) > 0;
-	return pins;
+	/* Only a pin that @from counted moves */
+	if (pins)
+		*first = ledger_run(to, pfn, 1, true, false, LEDGER_GFP_NOFAIL,
+				    &pins) > 0;
+	return pins ? 1 : 0;
 }
