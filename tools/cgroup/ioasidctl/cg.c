@@ -7,9 +7,10 @@
  * - cgroup_init() finds the cgroup2 mount point and reads its
  *   cgroup.controllers: "ioasids" is found there like any controller,
  *   and cgroup_get_subsys_mount_point() reports where it is mounted;
- * - cgroup_get_cgroup() reads every "<controller>.*" file of a cgroup, and
- *   cgroup_get_controller() with cgroup_get_value_string() give the
- *   ioasids.* values;
+ * - cgroup_read_value_begin() and _next() read one file of a cgroup: the
+ *   ioasids.* files that status shows are read so, one by one (libcgroup's
+ *   cgroup_get_cgroup() would read every file of every controller of the
+ *   cgroup, memory.stat included, for each cgroup of the tree);
  * - cgroup_modify_cgroup() writes the values added to a struct cgroup,
  *   and reports the errno of a failed write (cgroup_get_last_errno());
  * - the core files of cgroup v2 (cgroup.subtree_control, .controllers,
@@ -155,7 +156,11 @@ static int cg_errno(int ret, int saved)
 	}
 }
 
-/* The content of a "cgroup.*" file, allocated, without the last newline */
+/*
+ * The content of a file of @cgroup, allocated, without the last newline.
+ * On cgroup v2 every controller's files are found at the one mount point,
+ * which the pseudo controller names whether ioasids is known or not.
+ */
 int cg_read_file(const char *cgroup, const char *file, char **out)
 {
 	char name[FILENAME_MAX], line[4096];
@@ -366,111 +371,119 @@ static int kv_parse(const char *text, struct kv_list *l)
 	return ret;
 }
 
-static int get_u64(struct cgroup_controller *ctrl, const char *file,
-		   unsigned long long *v, bool *found)
+/*
+ * The content of the ioasids file @file of @cgroup, or *@text NULL if the
+ * cgroup has no such file
+ */
+static int read_opt(const char *cgroup, const char *file, char **text)
 {
-	char *s;
 	int ret;
 
-	*found = false;
-	if (cgroup_get_value_string(ctrl, file, &s))
+	*text = NULL;
+	ret = cg_read_file(cgroup, file, text);
+	if (ret == -ENOENT) {
+		*text = NULL;
 		return 0;
-	*found = true;
+	}
+	return ret;
+}
+
+static int get_u64(const char *cgroup, const char *file,
+		   unsigned long long *v, bool *found)
+{
+	char *s = NULL;
+	int ret;
+
+	ret = read_opt(cgroup, file, &s);
+	*found = !!s;
+	if (ret || !s)
+		return ret;
 	ret = parse_u64(s, v) ? -EPROTO : 0;
 	free(s);
 	return ret;
 }
 
-static int get_limit(struct cgroup_controller *ctrl, const char *file,
-		     struct limit *l, bool *found)
+static int get_limit(const char *cgroup, const char *file, struct limit *l,
+		     bool *found)
 {
-	char *s;
+	char *s = NULL;
 	int ret;
 
-	*found = false;
-	if (cgroup_get_value_string(ctrl, file, &s))
-		return 0;
-	*found = true;
+	ret = read_opt(cgroup, file, &s);
+	*found = !!s;
+	if (ret || !s)
+		return ret;
 	ret = limit_parse_kernel(s, l) ? -EPROTO : 0;
 	free(s);
 	return ret;
 }
 
-static int get_kv(struct cgroup_controller *ctrl, const char *file,
-		  struct kv_list *l, bool *found)
+static int get_kv(const char *cgroup, const char *file, struct kv_list *l,
+		  bool *found)
 {
-	char *s;
+	char *s = NULL;
 	int ret;
 
-	*found = false;
-	if (cgroup_get_value_string(ctrl, file, &s))
-		return 0;
-	*found = true;
+	ret = read_opt(cgroup, file, &s);
+	*found = !!s;
+	if (ret || !s)
+		return ret;
 	ret = kv_parse(s, l);
 	free(s);
 	return ret;
 }
 
-static int fill_state(struct cgroup_controller *ctrl,
-		      struct ioasids_state *st)
+static int fill_state(const char *cg, struct ioasids_state *st)
 {
 	bool found, max, pmax, ev, evl;
 	int ret;
 
-	ret = get_u64(ctrl, IOASIDS ".current", &st->current, &found);
+	ret = get_u64(cg, IOASIDS ".current", &st->current, &found);
 	if (ret || !found)
 		return ret;
 	st->enabled = true;
-	ret = get_u64(ctrl, IOASIDS ".peak", &st->peak, &found);
+	ret = get_u64(cg, IOASIDS ".peak", &st->peak, &found);
 	if (!ret)
-		ret = get_u64(ctrl, IOASIDS ".pinned.current",
+		ret = get_u64(cg, IOASIDS ".pinned.current",
 			      &st->pinned_current, &found);
 	if (!ret)
-		ret = get_u64(ctrl, IOASIDS ".pinned.peak", &st->pinned_peak,
+		ret = get_u64(cg, IOASIDS ".pinned.peak", &st->pinned_peak,
 			      &found);
 	if (!ret)
-		ret = get_u64(ctrl, IOASIDS ".capacity", &st->capacity,
+		ret = get_u64(cg, IOASIDS ".capacity", &st->capacity,
 			      &st->has_capacity);
 	if (!ret)
-		ret = get_limit(ctrl, IOASIDS ".max", &st->max, &max);
+		ret = get_limit(cg, IOASIDS ".max", &st->max, &max);
 	if (!ret)
-		ret = get_limit(ctrl, IOASIDS ".pinned.max", &st->pinned_max,
+		ret = get_limit(cg, IOASIDS ".pinned.max", &st->pinned_max,
 				&pmax);
 	if (!ret)
-		ret = get_kv(ctrl, IOASIDS ".events", &st->events, &ev);
+		ret = get_kv(cg, IOASIDS ".events", &st->events, &ev);
 	if (!ret)
-		ret = get_kv(ctrl, IOASIDS ".events.local", &st->events_local,
+		ret = get_kv(cg, IOASIDS ".events.local", &st->events_local,
 			     &evl);
 	if (!ret)
-		ret = get_kv(ctrl, IOASIDS ".stat", &st->stat, &found);
+		ret = get_kv(cg, IOASIDS ".stat", &st->stat, &found);
 	st->has_limits = !ret && max && pmax && ev && evl;
 	return ret;
 }
 
 /*
- * Read the ioasids.* files of @cgroup.  ENOENT if the cgroup does not
- * exist; st->enabled is false if it has no ioasids files (the controller
- * is not enabled in its parent's cgroup.subtree_control).
+ * Read the ioasids.* files of @cgroup, and no other.  ENOENT if the cgroup
+ * does not exist; st->enabled is false if it has no ioasids files (the
+ * controller is not enabled in its parent's cgroup.subtree_control).
  */
 int cg_get_ioasids(const char *cgroup, struct ioasids_state *st)
 {
-	struct cgroup_controller *ctrl;
-	struct cgroup *cg;
+	bool exists;
 	int ret;
 
 	memset(st, 0, sizeof(*st));
-	cg = cgroup_new_cgroup(cgroup);
-	if (!cg)
-		return -ENOMEM;
-	ret = cgroup_get_cgroup(cg);
-	if (ret) {
-		cgroup_free(&cg);
-		return cg_errno(ret, ENOENT);
-	}
-	ctrl = cgroup_get_controller(cg, IOASIDS);
-	if (ctrl)
-		ret = fill_state(ctrl, st);
-	cgroup_free(&cg);
+	ret = cg_exists(cgroup, &exists);
+	if (!ret && !exists)
+		ret = -ENOENT;
+	if (!ret)
+		ret = fill_state(cgroup, st);
 	if (ret)
 		ioasids_state_free(st);
 	return ret;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ioasidctl status [--json] [--depth=N] [CGROUP]
+ * ioasidctl status [--json | -o LIST | --raw | --tree] [--depth=N] [CGROUP]
  *
  * The cgroup tree below CGROUP (the root by default): every cgroup that has
  * the ioasids.* files, that is the root and every cgroup whose parent has
@@ -20,16 +20,20 @@
 
 static void status_help(void)
 {
-	printf("Usage: %s status [--json] [--depth=N] [CGROUP]\n"
+	printf("Usage: %s status [--json | -o LIST | --raw | --tree] [--depth=N] [CGROUP]\n"
 	       "\n"
 	       "Show the IOASIDs and the pinned memory of CGROUP (default: the root) and of\n"
 	       "every cgroup below it that has the ioasids controller: usage, limit, peak\n"
 	       "and the number of times the limit was hit.\n"
 	       "\n"
-	       "  -j, --json       one JSON document, with exact values (bytes)\n"
-	       "  -d, --depth=N    N levels below CGROUP at most (0: CGROUP alone)\n"
-	       "  -h, --help       this help\n",
-	       PROGRAM_NAME);
+	       "  -j, --json         one JSON document, with exact values (bytes)\n"
+	       "  -o, --output=LIST  the table's columns, comma-separated, of:\n"
+	       "                     %s\n"
+	       "  -r, --raw          full paths, columns one space apart, no capacity line\n"
+	       "  -t, --tree         names under their parents', with tree lines\n"
+	       "  -d, --depth=N      N levels below CGROUP at most (0: CGROUP alone)\n"
+	       "  -h, --help         this help\n",
+	       PROGRAM_NAME, status_column_names());
 }
 
 static void status_free(struct status *s)
@@ -139,21 +143,37 @@ int cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "tree", no_argument, NULL, 't' },
 		{ "depth", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
 	unsigned long long depth_arg;
+	struct status_format fmt = { };
 	struct status s = { };
 	const char *why;
 	bool json = false;
 	int c, ret, depth = -1;
 	char *base;
 
-	while ((c = getopt_long(argc, argv, "jd:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jo:rtd:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
+			break;
+		case 'o':
+			if (status_parse_columns(optarg, &fmt))
+				return usage_error("status",
+						   "status: --output=%s: not a list of %s",
+						   optarg, status_column_names());
+			break;
+		case 'r':
+			fmt.raw = true;
+			break;
+		case 't':
+			fmt.tree = true;
 			break;
 		case 'd':
 			if (parse_u64(optarg, &depth_arg) || depth_arg > 4096)
@@ -170,6 +190,11 @@ int cmd_status(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		return usage_error("status", "status: one CGROUP at most");
+	if (json && (fmt.ncolumns || fmt.raw || fmt.tree))
+		return usage_error("status",
+				   "status: --json prints every value: not with --output, --raw or --tree");
+	if (fmt.raw && fmt.tree)
+		return usage_error("status", "status: --raw and --tree do not go together");
 	base = cgpath_normalize(optind < argc ? argv[optind] : "/", &why);
 	if (!base)
 		return usage_error("status", "%s: %s", argv[optind], why);
@@ -185,7 +210,7 @@ int cmd_status(int argc, char **argv)
 		if (json && status_print_json(&s, stdout)) {
 			ctl_err("%s", strerror(ENOMEM));
 			ret = EXIT_FAILED;
-		} else if (!json && status_print_text(&s, stdout)) {
+		} else if (!json && status_print_text(&s, &fmt, stdout)) {
 			ret = EXIT_FAILED;
 		}
 	}

@@ -4,10 +4,13 @@
  * one JSON document for scripts.
  *
  * The table has one row per cgroup, indented by two spaces a level below
- * the first, columns that libsmartcols aligns, sizes exact in the largest binary unit
- * that divides them (4KiB, 1536MiB, 16GiB), which set reads back, and
- * "-" where a cgroup has no such file (the root has no limits and no
- * events).  The capacity of the system comes first.
+ * the first, columns that libsmartcols aligns, sizes exact in the largest
+ * binary unit that divides them (4KiB, 1536MiB, 16GiB), which set reads
+ * back, and "-" where a cgroup has no such file (the root has no limits
+ * and no events).  The capacity of the system comes first.  -o picks the
+ * columns, --tree draws libsmartcols' tree of the names, and --raw prints
+ * full paths with the columns one space apart, for scripts, as lsblk and
+ * findmnt do.
  *
  * The JSON document is an object: {"capacity": N, "cgroups": [...]}, one
  * object per cgroup in the order of the table, with every value exact (in
@@ -21,9 +24,11 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <strings.h>
 #include <libsmartcols.h>
 
 #include "cgpath.h"
+#include "ioasidctl.h"
 #include "status.h"
 
 enum column {
@@ -45,6 +50,40 @@ static const char * const headers[NR_COLUMNS] = {
 };
 
 #define CELL_LEN	32
+
+/**
+ * status_parse_columns() - Parse -o's comma-separated list of columns
+ * @list: the list, by the names of the table's header, in any case
+ * @fmt: set to the columns, in the list's order
+ *
+ * Return: 0, or -1 if a name is unknown or the list is empty or too long.
+ */
+int status_parse_columns(const char *list, struct status_format *fmt)
+{
+	char *copy = strdup(list), *name, *save = NULL;
+	int ret = copy ? 0 : -1;
+	unsigned int c;
+
+	fmt->ncolumns = 0;
+	for (name = copy ? strtok_r(copy, ",", &save) : NULL; name && !ret;
+	     name = strtok_r(NULL, ",", &save)) {
+		for (c = 0; c < NR_COLUMNS && strcasecmp(name, headers[c]); c++)
+			;
+		if (c == NR_COLUMNS ||
+		    fmt->ncolumns == ARRAY_SIZE(fmt->columns))
+			ret = -1;
+		else
+			fmt->columns[fmt->ncolumns++] = c;
+	}
+	free(copy);
+	return ret || !fmt->ncolumns ? -1 : 0;
+}
+
+/* The names of every column, for messages: "CGROUP, CURRENT, ..." */
+const char *status_column_names(void)
+{
+	return "CGROUP, CURRENT, MAX, PEAK, EVENTS, PINNED, PINNED.MAX, PINNED.PEAK, PINNED.EVENTS";
+}
 
 /* The cells of a row; the name of the cgroup can be long, the rest not */
 struct row_cells {
@@ -73,18 +112,20 @@ static void size_limit_cell(char *cell, bool has, const struct limit *l)
 		size_str(l->value, cell, CELL_LEN);
 }
 
-static int fill_cells(struct row_cells *rc, const struct status_row *r)
+static int fill_cells(struct row_cells *rc, const struct status_row *r,
+		      const struct status_format *fmt)
 {
 	const struct ioasids_state *st = &r->st;
 	char (*cells)[CELL_LEN] = rc->v;
-
+	bool full = fmt->raw || !r->depth;
 	char *name;
 	int ret;
 
-	name = cgpath_escape(r->depth ? cgpath_basename(r->path) : r->path);
+	name = cgpath_escape(full ? r->path : cgpath_basename(r->path));
 	if (!name)
 		return -1;
-	ret = asprintf(&rc->cgroup, "%*s%s", 2 * r->depth, "", name);
+	ret = asprintf(&rc->cgroup, "%*s%s",
+		       full || fmt->tree ? 0 : 2 * r->depth, "", name);
 	free(name);
 	if (ret < 0) {
 		rc->cgroup = NULL;
@@ -107,36 +148,62 @@ static int fill_cells(struct row_cells *rc, const struct status_row *r)
 	return 0;
 }
 
+/*
+ * The line of the parent of row @i: the last row above it one level up,
+ * as the rows come in the order of a walk of the tree
+ */
+static struct libscols_line *parent_line(const struct status *s,
+					 struct libscols_line **lines, size_t i)
+{
+	int depth = s->rows[i].depth;
+
+	while (i--)
+		if (s->rows[i].depth < depth)
+			return lines[i];
+	return NULL;
+}
+
 /* Returns 0, or -1 when out of memory; libsmartcols lays the table out */
-int status_print_text(const struct status *s, FILE *f)
+int status_print_text(const struct status *s, const struct status_format *fmt,
+		      FILE *f)
 {
 	struct libscols_table *tb = scols_new_table();
-	struct libscols_line *ln;
+	struct libscols_line **lines = calloc(s->n + 1, sizeof(*lines));
+	size_t i, c, ncols = fmt->ncolumns ? fmt->ncolumns : NR_COLUMNS;
+	int ret = tb && lines ? 0 : -1;
 	struct row_cells rc;
-	int c, ret = tb ? 0 : -1;
-	size_t i;
+	unsigned int col;
 
-	for (c = 0; c < NR_COLUMNS && !ret; c++)
-		if (!scols_table_new_column(tb, headers[c], 0,
-					    c == COL_CGROUP ? 0 : SCOLS_FL_RIGHT))
+	for (c = 0; c < ncols && !ret; c++) {
+		col = fmt->ncolumns ? fmt->columns[c] : c;
+		if (!scols_table_new_column(tb, headers[col], 0,
+					    col != COL_CGROUP ? SCOLS_FL_RIGHT :
+					    fmt->tree ? SCOLS_FL_TREE : 0))
 			ret = -1;
+	}
 	/* The names are escaped already (cgpath_escape()): not twice */
-	if (!ret && (scols_table_set_column_separator(tb, "  ") ||
-		     scols_table_enable_noencoding(tb, 1)))
+	if (!ret && (scols_table_set_column_separator(tb, fmt->raw ? " " : "  ") ||
+		     scols_table_enable_noencoding(tb, 1) ||
+		     scols_table_enable_raw(tb, fmt->raw)))
 		ret = -1;
 	for (i = 0; i < s->n && !ret; i++) {
-		ln = scols_table_new_line(tb, NULL);
-		if (!ln || fill_cells(&rc, &s->rows[i])) {
+		lines[i] = scols_table_new_line(tb, fmt->tree ?
+						parent_line(s, lines, i) : NULL);
+		if (!lines[i] || fill_cells(&rc, &s->rows[i], fmt)) {
 			ret = -1;
 			break;
 		}
-		for (c = 0; c < NR_COLUMNS && !ret; c++)
-			ret = scols_line_set_data(ln, c, c == COL_CGROUP ?
-						  rc.cgroup : rc.v[c]) ? -1 : 0;
+		for (c = 0; c < ncols && !ret; c++) {
+			col = fmt->ncolumns ? fmt->columns[c] : c;
+			ret = scols_line_set_data(lines[i], c,
+						  col == COL_CGROUP ?
+						  rc.cgroup : rc.v[col]) ? -1 : 0;
+		}
 		free(rc.cgroup);
 	}
+	free(lines);
 	if (!ret) {
-		if (s->has_capacity)
+		if (s->has_capacity && !fmt->raw)
 			fprintf(f, "capacity: %llu\n",
 				(unsigned long long)s->capacity);
 		if (scols_table_set_stream(tb, f) || scols_print_table(tb))

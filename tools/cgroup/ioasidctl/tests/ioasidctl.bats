@@ -381,6 +381,56 @@ need_tenant() {
 	[ "$status" -eq 2 ]
 }
 
+@test "status -o, --raw and --tree: the columns asked for, full paths, tree lines" {
+	ioasidctl set --create "$T/a/x" max=7
+	ioasidctl set --create "$T/b" pinned.max=4G
+	run ioasidctl status -o cgroup,MAX,pinned.max "$T"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]%% *}" = capacity: ]
+	read -ra h <<< "${lines[1]}"
+	[ "${h[*]}" = "CGROUP MAX PINNED.MAX" ]
+	read -ra x <<< "${lines[4]}"
+	[ "${x[*]}" = "x 7 max" ]
+	run ioasidctl status --raw -o CGROUP,PINNED.MAX "$T"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '%s\n' "CGROUP PINNED.MAX" "$T max" "$T/a max" \
+		"$T/a/x max" "$T/b 4GiB")" ]
+	run ioasidctl status --tree -o cgroup "$T"
+	[ "$status" -eq 0 ]
+	[ "$(tail -n +3 <<< "$output" | tr -d ' ')" = "$(printf '%s\n' "$T" \
+		'├─a' '│└─x' '└─b')" ] ||
+		[ "$(tail -n +3 <<< "$output" | tr -d ' ')" = "$(printf '%s\n' "$T" \
+		'|-a' '|`-x' '`-b')" ]
+	for bad in "-o nosuch" "-o ," "--json -o max" "--json --raw" \
+		"--raw --tree"; do
+		run ioasidctl status $bad "$T"
+		[ "$status" -eq 2 ] || { echo "$bad: status $status"; return 1; }
+	done
+}
+
+@test "status reads the ioasids files alone, not other controllers' of the cgroup" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	ioasidctl set --create "$T/a" max=5
+	# Controllers beside ioasids, whose files status has no use for
+	for c in memory pids; do
+		grep -qw "$c" "$CG$T/cgroup.controllers" &&
+			echo "+$c" > "$CG$T/cgroup.subtree_control"
+	done
+	run strace -f -qq -e trace=openat,open -o "$BATS_TEST_TMPDIR/trace" \
+		ioasidctl status "$T"
+	[ "$status" -eq 0 ]
+	read -ra a <<< "${lines[3]}"
+	[ "${a[0]}" = a ] && [ "${a[2]}" = 5 ]
+	# Every file opened below the test's cgroup is an ioasids or a core
+	# one (libcgroup joins paths with "//")
+	opened=$(sed 's#//*#/#g' "$BATS_TEST_TMPDIR/trace" |
+		grep -o "\"$CG$T[^\"]*\"" || true)
+	other=$(grep -v '/ioasids\.[a-z.]*"$' <<< "$opened" |
+		grep -v '/cgroup\.[a-z.]*"$' | grep '/[a-z]*\.[a-z.]*"$' || true)
+	[ -z "$other" ] || { echo "status opened: $other"; return 1; }
+	grep -qx "\"$CG$T/a/ioasids.max\"" <<< "$opened"
+}
+
 @test "status: pinned memory in binary units, and exact bytes in JSON" {
 	need_tenant
 	ioasidctl set --create "$T/a" pinned.max=64M
