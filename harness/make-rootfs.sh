@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # A Debian 12 root file system whose PID 1 is systemd, for the tests of
-# the host side (ioasidctl, libcgroup's tools, systemd units, an OCI
-# runtime).  Made once with debootstrap from Debian's archive and cached
-# outside the clone; made again only when the package list changes.
+# the host side (ioasidctl, libcgroup's tools, systemd units, the OCI
+# runtimes crun and runc, strace, and Podman, whose network stack debootstrap
+# cannot pick, being virtual: netavark).  Made once with debootstrap from
+# Debian's archive and cached outside the clone; made again only when the
+# package list changes.
 #
 #   make-rootfs.sh CACHE_DIR
 #
@@ -13,7 +15,7 @@ set -euo pipefail
 
 cache=$1
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-packages=systemd,systemd-sysv,dbus,cgroup-tools,libjansson4,bats,jq,crun,procps,kmod
+packages=systemd,systemd-sysv,dbus,cgroup-tools,libjansson4,bats,jq,crun,runc,podman,netavark,strace,procps,kmod
 key=$(echo "bookworm $packages" | sha1sum | cut -c1-12)
 root=$cache/bookworm-$key
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
 #
-# An OCI runtime (Debian 12's crun, with its cgroupfs manager) writes the
-# ioasids limit of a container from linux.resources.unified, and the
-# kernel enforces it on what the container allocates.  The bundle's root
+# An OCI runtime (Debian 12's crun, with its cgroupfs manager, and runc)
+# writes the ioasids limit of a container from linux.resources.unified,
+# and the kernel enforces it on what the container allocates.  The bundle's root
 # file system is an empty folder with the host's /usr and /etc bound
 # read-only (Debian 12 has a merged /usr: /bin, /lib... are symbolic links
 # into it), so that no image is needed.  The container keeps the host's
@@ -160,6 +160,23 @@ teardown() {
 	ioasidctl set --create "$P" max=64
 	echo +ioasids > "$CG$P/cgroup.subtree_control"
 	crun_run "$BATS_TEST_TMPDIR/b"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 5 ]
+	[ "${lines[1]}" = 67108864 ]
+}
+
+@test "runc, creating the container's cgroup itself, sets both limits" {
+	command -v runc >/dev/null || skip "runc is not installed"
+	# runc enables every controller of the root along the path it
+	# creates, ioasids included: no host setup is needed.
+	cg_rmtree "$P"
+	JQ_EXTRA='.linux.resources.unified = {"ioasids.max": "5", "ioasids.pinned.max": "64M"} |
+		del(.annotations)' \
+		make_bundle "$BATS_TEST_TMPDIR/b" /bin/sh -c \
+		'c=/sys/fs/cgroup$(sed -n "s/^0:://p" /proc/self/cgroup); cat $c/ioasids.max $c/ioasids.pinned.max'
+	run timeout 120 runc run --bundle "$BATS_TEST_TMPDIR/b" "$CTR" 3>&-
+	runc delete -f "$CTR" >/dev/null 2>&1 || true
+	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = 5 ]
 	[ "${lines[1]}" = 67108864 ]
