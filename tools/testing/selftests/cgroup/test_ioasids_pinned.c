@@ -1006,6 +1006,28 @@ static int invalidate_vaddr(int container, size_t len)
 }
 
 /*
+ * In the current cgroup, a mapping of 2 MiB at TEST_IOVA whose vaddr is
+ * then invalidated, for a new process to take it over: KSFT_PASS, or
+ * KSFT_SKIP without VFIO_UPDATE_VADDR, or KSFT_FAIL.
+ */
+static int vaddr_mapping(struct type1 *t, char **buf)
+{
+	*buf = mem_alloc(MB(2));
+	if (!*buf || type1_open(t))
+		return KSFT_FAIL;
+	if (ioctl(t->container, VFIO_CHECK_EXTENSION, VFIO_UPDATE_VADDR) != 1) {
+		ksft_print_msg("no VFIO_UPDATE_VADDR\n");
+		return KSFT_SKIP;
+	}
+	if (expect_ok(type1_map(t->container, TEST_IOVA, *buf, MB(2)),
+		      "VFIO_IOMMU_MAP_DMA") ||
+	    expect_ok(invalidate_vaddr(t->container, MB(2)),
+		      "VFIO_IOMMU_UNMAP_DMA of the vaddr"))
+		return KSFT_FAIL;
+	return KSFT_PASS;
+}
+
+/*
  * VFIO_DMA_MAP_FLAG_VADDR from a process in another cgroup moves the
  * charge of the pins, with the mm's locked_vm, to that cgroup, against
  * its limits: over them it fails with ENOMEM and changes nothing.  A new
@@ -1028,23 +1050,10 @@ static int test_type1_vaddr_owner(const char *root)
 		goto cleanup;
 	if (cg_enter_current(cg_a))
 		goto cleanup;
-	buf = mem_alloc(MB(2));
-	if (!buf)
+	ret = vaddr_mapping(&t, &buf);
+	if (ret != KSFT_PASS)
 		goto cleanup;
-	if (type1_open(&t))
-		goto cleanup;
-	if (ioctl(t.container, VFIO_CHECK_EXTENSION, VFIO_UPDATE_VADDR) != 1) {
-		ksft_print_msg("no VFIO_UPDATE_VADDR\n");
-		ret = KSFT_SKIP;
-		goto cleanup;
-	}
-
-	if (expect_ok(type1_map(t.container, TEST_IOVA, buf, MB(2)),
-		      "VFIO_IOMMU_MAP_DMA in A"))
-		goto cleanup;
-	if (expect_ok(invalidate_vaddr(t.container, MB(2)),
-		      "VFIO_IOMMU_UNMAP_DMA of the vaddr"))
-		goto cleanup;
+	ret = KSFT_FAIL;
 	if (check_value(cg_a, "ioasids.pinned.current", MB(2)))
 		goto cleanup;
 
@@ -1215,19 +1224,11 @@ static int test_type1_vaddr_refused_race(const char *root)
 	    cg_write(cg_b, "ioasids.pinned.max", "1M") ||
 	    cg_enter_current(cg_a))
 		goto cleanup;
-	buf = mem_alloc(MB(2));
-	if (!buf || type1_open(&t))
+	/* A's mapping fills its limit */
+	ret = vaddr_mapping(&t, &buf);
+	if (ret != KSFT_PASS)
 		goto cleanup;
-	if (ioctl(t.container, VFIO_CHECK_EXTENSION, VFIO_UPDATE_VADDR) != 1) {
-		ksft_print_msg("no VFIO_UPDATE_VADDR\n");
-		ret = KSFT_SKIP;
-		goto cleanup;
-	}
-	if (expect_ok(type1_map(t.container, TEST_IOVA, buf, MB(2)),
-		      "VFIO_IOMMU_MAP_DMA in A, to its limit") ||
-	    expect_ok(invalidate_vaddr(t.container, MB(2)),
-		      "VFIO_IOMMU_UNMAP_DMA of the vaddr"))
-		goto cleanup;
+	ret = KSFT_FAIL;
 
 	fflush(NULL);
 	pinner = fork();
