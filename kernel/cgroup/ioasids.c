@@ -575,6 +575,25 @@ static struct page_counter *ioasids_pinned_counter(struct ioasids_cgroup *cg)
 	return &cg->res[IOASIDS_RES_PINNED].counter;
 }
 
+/*
+ * The lowest cgroup that both @a and @b are in or below, the root at the
+ * highest: in as many steps as the hierarchy is deep, which a tenant
+ * chooses, under the locks of a mapping's move
+ */
+static struct ioasids_cgroup *ioasids_common_ancestor(struct ioasids_cgroup *a,
+						      struct ioasids_cgroup *b)
+{
+	while (a->css.cgroup->level > b->css.cgroup->level)
+		a = parent_ioasids(a);
+	while (b->css.cgroup->level > a->css.cgroup->level)
+		b = parent_ioasids(b);
+	while (a != b) {
+		a = parent_ioasids(a);
+		b = parent_ioasids(b);
+	}
+	return a;
+}
+
 /**
  * ioasids_cgroup_move_pinned_begin() - Begin to move a mapping's pins
  * @move: the move
@@ -608,23 +627,13 @@ void ioasids_cgroup_move_pinned_begin(struct ioasids_pinned_move *move,
 				      struct ioasids_cgroup *to,
 				      enum ioasids_pinned_source source)
 {
-	struct page_counter *c, *f;
-
 	*move = (struct ioasids_pinned_move) { .source = source };
 	/* Both are NULL when the controller is disabled, or neither */
 	if (WARN_ON_ONCE(!from != !to) || from == to)
 		return;
 	move->from = from;
 	move->to = to;
-	/* The lowest level both charge: the root's, at the highest */
-	for (c = ioasids_pinned_counter(to); c; c = c->parent) {
-		for (f = ioasids_pinned_counter(from); f && f != c;
-		     f = f->parent)
-			;
-		if (f)
-			break;
-	}
-	move->shared = c;
+	move->shared = ioasids_pinned_counter(ioasids_common_ancestor(from, to));
 	ioasids_ledger_lock_pair(&from->pinned_pages, &to->pinned_pages);
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_move_pinned_begin);
