@@ -371,101 +371,79 @@ static int kv_parse(const char *text, struct kv_list *l)
 	return ret;
 }
 
+static int parse_u64_text(const char *text, void *v)
+{
+	return parse_u64(text, v) ? -EPROTO : 0;
+}
+
+static int parse_limit_text(const char *text, void *l)
+{
+	return limit_parse_kernel(text, l) ? -EPROTO : 0;
+}
+
+static int parse_kv_text(const char *text, void *l)
+{
+	return kv_parse(text, l);
+}
+
 /*
- * The content of the ioasids file @file of @cgroup, or *@text NULL if the
- * cgroup has no such file
+ * Parse the ioasids file @file of @cgroup into @out with @parse; *@found
+ * is false, and nothing parsed, if the cgroup has no such file
  */
-static int read_opt(const char *cgroup, const char *file, char **text)
+static int get_file(const char *cgroup, const char *file,
+		    int (*parse)(const char *text, void *out), void *out,
+		    bool *found)
 {
+	char *text;
 	int ret;
 
-	*text = NULL;
-	ret = cg_read_file(cgroup, file, text);
-	if (ret == -ENOENT) {
-		*text = NULL;
-		return 0;
-	}
-	return ret;
-}
-
-static int get_u64(const char *cgroup, const char *file,
-		   unsigned long long *v, bool *found)
-{
-	char *s = NULL;
-	int ret;
-
-	ret = read_opt(cgroup, file, &s);
-	*found = !!s;
-	if (ret || !s)
-		return ret;
-	ret = parse_u64(s, v) ? -EPROTO : 0;
-	free(s);
-	return ret;
-}
-
-static int get_limit(const char *cgroup, const char *file, struct limit *l,
-		     bool *found)
-{
-	char *s = NULL;
-	int ret;
-
-	ret = read_opt(cgroup, file, &s);
-	*found = !!s;
-	if (ret || !s)
-		return ret;
-	ret = limit_parse_kernel(s, l) ? -EPROTO : 0;
-	free(s);
-	return ret;
-}
-
-static int get_kv(const char *cgroup, const char *file, struct kv_list *l,
-		  bool *found)
-{
-	char *s = NULL;
-	int ret;
-
-	ret = read_opt(cgroup, file, &s);
-	*found = !!s;
-	if (ret || !s)
-		return ret;
-	ret = kv_parse(s, l);
-	free(s);
+	*found = false;
+	ret = cg_read_file(cgroup, file, &text);
+	if (ret)
+		return ret == -ENOENT ? 0 : ret;
+	*found = true;
+	ret = parse(text, out);
+	free(text);
 	return ret;
 }
 
 static int fill_state(const char *cg, struct ioasids_state *st)
 {
 	bool found, max, pmax, ev, evl;
+	const struct {
+		const char *file;
+		int (*parse)(const char *text, void *out);
+		void *out;
+		bool *found;
+	} files[] = {
+		/* The first tells whether the cgroup has the files at all */
+		{ IOASIDS ".current", parse_u64_text, &st->current, &st->enabled },
+		{ IOASIDS ".peak", parse_u64_text, &st->peak, &found },
+		{ IOASIDS ".pinned.current", parse_u64_text,
+		  &st->pinned_current, &found },
+		{ IOASIDS ".pinned.peak", parse_u64_text, &st->pinned_peak,
+		  &found },
+		{ IOASIDS ".capacity", parse_u64_text, &st->capacity,
+		  &st->has_capacity },
+		{ IOASIDS ".max", parse_limit_text, &st->max, &max },
+		{ IOASIDS ".pinned.max", parse_limit_text, &st->pinned_max,
+		  &pmax },
+		{ IOASIDS ".events", parse_kv_text, &st->events, &ev },
+		{ IOASIDS ".events.local", parse_kv_text, &st->events_local,
+		  &evl },
+		{ IOASIDS ".stat", parse_kv_text, &st->stat, &found },
+	};
+	size_t i;
 	int ret;
 
-	ret = get_u64(cg, IOASIDS ".current", &st->current, &found);
-	if (ret || !found)
-		return ret;
-	st->enabled = true;
-	ret = get_u64(cg, IOASIDS ".peak", &st->peak, &found);
-	if (!ret)
-		ret = get_u64(cg, IOASIDS ".pinned.current",
-			      &st->pinned_current, &found);
-	if (!ret)
-		ret = get_u64(cg, IOASIDS ".pinned.peak", &st->pinned_peak,
-			      &found);
-	if (!ret)
-		ret = get_u64(cg, IOASIDS ".capacity", &st->capacity,
-			      &st->has_capacity);
-	if (!ret)
-		ret = get_limit(cg, IOASIDS ".max", &st->max, &max);
-	if (!ret)
-		ret = get_limit(cg, IOASIDS ".pinned.max", &st->pinned_max,
-				&pmax);
-	if (!ret)
-		ret = get_kv(cg, IOASIDS ".events", &st->events, &ev);
-	if (!ret)
-		ret = get_kv(cg, IOASIDS ".events.local", &st->events_local,
-			     &evl);
-	if (!ret)
-		ret = get_kv(cg, IOASIDS ".stat", &st->stat, &found);
-	st->has_limits = !ret && max && pmax && ev && evl;
-	return ret;
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		ret = get_file(cg, files[i].file, files[i].parse, files[i].out,
+			       files[i].found);
+		if (ret || !st->enabled)
+			return ret;
+	}
+	st->has_limits = max && pmax && ev && evl;
+	return 0;
 }
 
 /*

@@ -24,6 +24,19 @@ cg_rmtree() {
 	[ ! -d "$dir" ]
 }
 
+# An empty root file system for a container in DIR, with mount points
+# for the host's /usr and /etc, which the runtime binds there read-only,
+# and the host's links into /usr (Debian 12 has a merged /usr): no image
+host_usr_rootfs() {
+	local dir=$1 l
+	mkdir -p "$dir"/{proc,dev,usr,etc,tmp,sys/fs/cgroup}
+	for l in bin sbin lib lib32 lib64 libx32; do
+		if [ -L "/$l" ]; then
+			ln -s "$(readlink "/$l")" "$dir/$l"
+		fi
+	done
+}
+
 # "! cmd" does not fail a bats test (set -e ignores it): this does
 refute() {
 	if "$@"; then

@@ -20,14 +20,9 @@ CRUN=(crun --cgroup-manager=cgroupfs)
 # A bundle in DIR whose container runs ARGS..., in the cgroup $P/$CTR;
 # JQ_EXTRA, if set, is one more jq filter for its config.json.
 make_bundle() {
-	local dir=$1 l
+	local dir=$1
 	shift
-	mkdir -p "$dir/rootfs"/{proc,dev,usr,etc,tmp,sys/fs/cgroup}
-	for l in bin sbin lib lib32 lib64 libx32; do
-		if [ -L "/$l" ]; then
-			ln -s "$(readlink "/$l")" "$dir/rootfs/$l"
-		fi
-	done
+	host_usr_rootfs "$dir/rootfs"
 	(cd "$dir" && rm -f config.json && crun spec)
 	args=$(printf '%s\n' "$@" | jq -R . | jq -s .)
 	jq --argjson args "$args" --arg cgpath "$P/$CTR" '

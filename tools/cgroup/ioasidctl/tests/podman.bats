@@ -47,18 +47,12 @@ limits_in_container() {
 }
 
 setup_file() {
-	local l
 	if ! grep -qw ioasids "$CG/cgroup.controllers"; then
 		skip_file "no ioasids controller in $CG/cgroup.controllers"
 	elif ! command -v podman >/dev/null; then
 		skip_file "podman is not installed"
 	fi
-	mkdir -p "$BATS_FILE_TMPDIR/rootfs"/{proc,dev,sys,tmp,usr,etc}
-	for l in bin sbin lib lib32 lib64 libx32; do
-		if [ -L "/$l" ]; then
-			ln -s "$(readlink "/$l")" "$BATS_FILE_TMPDIR/rootfs/$l"
-		fi
-	done
+	host_usr_rootfs "$BATS_FILE_TMPDIR/rootfs"
 }
 
 setup() {
