@@ -11,14 +11,16 @@
  *
  * Narrow devices need low IDs, so where an ID comes from depends on who
  * chooses its range.  SVA and kernel drivers allocate within the width of
- * the device they use, lowest first.  Userspace (/dev/ioasid, VFIO) may
- * ask for any range, so its sets never get an ID below
- * %IOASID_USER_FIRST: no range a tenant asks for can take the IDs that a
- * device of up to 10 PASID bits supports, and only SVA and kernel users
- * compete for those, SVA users each within its cgroup's ioasids.max.
+ * the device they use, lowest first.  /dev/ioasid may ask for any range,
+ * so its sets never get an ID below %IOASID_USER_FIRST from a range: no
+ * range a tenant asks for can take the IDs that a device of up to 10
+ * PASID bits supports.  A VMM that attaches a PASID its guest chose to a
+ * device it owns names that one ID (ioasid_alloc_id()), which may be a
+ * low one: the guest's device may support no other.  Each consumer takes
+ * low IDs only within its cgroup's ioasids.max.
  *
  * Every IOASID belongs to an IOASID set: the IDs of one consumer (a
- * process's address space, a kernel driver, ...).  A set has a quota that
+ * process's address space, an iommufd context, a kernel driver, ...).  A set has a quota that
  * bounds how many IDs it may hold at once, and tearing a set down releases
  * every ID it still holds, so a consumer that goes away cannot leak IDs.
  *
@@ -30,6 +32,8 @@
  * The allocated IDs are the entries of one xarray, each pointing to the
  * set that holds it, and nothing else: an ID costs no memory of its own,
  * and allocating one allocates nothing but, at times, an xarray node.
+ * An ID attached to a device is pinned (ioasid_pin()), a mark on its
+ * entry, so that its set's owner cannot free it while DMA may carry it.
  * Lookups (ioasid_set_holds()) are lock-free under RCU.  Allocation and
  * release take the lock of the xarray, which also protects the range of
  * IDs each set has held.  That lock is IRQ-safe because IDs may be
@@ -41,10 +45,6 @@
 #include <linux/init.h>
 #include <linux/ioasid.h>
 #include <linux/ioasids_cgroup.h>
-#include <linux/list.h>
-#include <linux/mutex.h>
-#include <linux/refcount.h>
-#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
@@ -57,10 +57,6 @@
  *	under the lock of ioasid_xa
  * @last_index: the highest such index
  * @cgroup: the ioasids cgroup charged for the set's IDs
- * @mm: for a set shared by the users of an address space
- *	(ioasid_set_get_mm()), that address space, else NULL
- * @users: references to a shared set
- * @mm_node: entry in ioasid_mm_sets
  */
 struct ioasid_set {
 	enum ioasid_set_kind kind;
@@ -69,9 +65,6 @@ struct ioasid_set {
 	u32 first_index;
 	u32 last_index;
 	struct ioasids_cgroup *cgroup;
-	struct mm_struct *mm;
-	refcount_t users;
-	struct list_head mm_node;
 };
 
 /*
@@ -82,9 +75,8 @@ struct ioasid_set {
  * no memory, as with the IDA the allocator replaces.
  */
 static DEFINE_XARRAY_FLAGS(ioasid_xa, XA_FLAGS_ALLOC | XA_FLAGS_LOCK_IRQ);
-/* The sets shared by the users of an address space */
-static LIST_HEAD(ioasid_mm_sets);
-static DEFINE_MUTEX(ioasid_mm_sets_lock);
+/* The mark of an ID attached to a device, which its set may not free */
+#define IOASID_PINNED	XA_MARK_1
 
 /* The most IDs ioasid_free_range() walks per hold of the xarray's lock */
 #define IOASID_FREE_BATCH	XA_CHUNK_SIZE
@@ -97,13 +89,9 @@ static u32 ioasid_index(ioasid_t ioasid)
 /* The lowest ID a set of @kind may hold: see the allocation policy above. */
 static ioasid_t ioasid_kind_first(enum ioasid_set_kind kind)
 {
-	switch (kind) {
-	case IOASID_SET_FILE:
-	case IOASID_SET_VFIO:
+	if (kind == IOASID_SET_FILE)
 		return IOASID_USER_FIRST;
-	default:
-		return IOMMU_FIRST_GLOBAL_PASID;
-	}
+	return IOMMU_FIRST_GLOBAL_PASID;
 }
 
 /**
@@ -205,103 +193,11 @@ void ioasid_set_free(struct ioasid_set *set)
 }
 EXPORT_SYMBOL_GPL(ioasid_set_free);
 
-/**
- * ioasid_set_get_mm() - Get the set that the users of an address space share
- * @kind: what the set's IDs are used for
- * @mm: the address space
- * @quota: the quota of the set, if it has to be created
- *
- * All the callers that pass the same @kind and @mm get the same set, until
- * the last of them puts it with ioasid_set_put(): VFIO gives a process one
- * set of PASIDs for all the containers it opens.  The set is created by the
- * first caller, and charged to that caller's ioasids cgroup.
- *
- * Context: process context, may sleep.
- * Return: the set, with a reference for the caller, or ERR_PTR(-ENOMEM).
- */
-struct ioasid_set *ioasid_set_get_mm(enum ioasid_set_kind kind,
-				     struct mm_struct *mm, unsigned int quota)
-{
-	struct ioasid_set *set;
-
-	mutex_lock(&ioasid_mm_sets_lock);
-	list_for_each_entry(set, &ioasid_mm_sets, mm_node) {
-		if (set->kind == kind && set->mm == mm) {
-			refcount_inc(&set->users);
-			goto out_unlock;
-		}
-	}
-	set = ioasid_set_alloc(kind, quota);
-	if (IS_ERR(set))
-		goto out_unlock;
-	/* Hold the mm_struct, so that no other mm can take its address. */
-	mmgrab(mm);
-	set->mm = mm;
-	refcount_set(&set->users, 1);
-	list_add(&set->mm_node, &ioasid_mm_sets);
-out_unlock:
-	mutex_unlock(&ioasid_mm_sets_lock);
-	return set;
-}
-EXPORT_SYMBOL_GPL(ioasid_set_get_mm);
-
-/**
- * ioasid_set_put() - Put a set from ioasid_set_get_mm()
- * @set: the set, or NULL
- *
- * The last put releases every ID of the set, and the set.
- *
- * Context: process context, may sleep.
- */
-void ioasid_set_put(struct ioasid_set *set)
-{
-	if (!set)
-		return;
-
-	mutex_lock(&ioasid_mm_sets_lock);
-	if (!refcount_dec_and_test(&set->users)) {
-		mutex_unlock(&ioasid_mm_sets_lock);
-		return;
-	}
-	list_del(&set->mm_node);
-	mutex_unlock(&ioasid_mm_sets_lock);
-
-	mmdrop(set->mm);
-	ioasid_set_free(set);
-}
-EXPORT_SYMBOL_GPL(ioasid_set_put);
-
-/**
- * ioasid_alloc() - Allocate an IOASID in a set
- * @set: the set that will hold the ID
- * @min: the lowest acceptable ID
- * @max: the highest acceptable ID
- *
- * Allocates the lowest free ID in [@min, @max], narrowed to the IDs that
- * a set of its kind can hold: from %IOMMU_FIRST_GLOBAL_PASID, or from
- * %IOASID_USER_FIRST for the sets of userspace (%IOASID_SET_FILE and
- * %IOASID_SET_VFIO), to %IOASID_SPACE - 1.  The set's quota is checked
- * first, then the limits of the set's ioasids cgroup, then the space; a
- * failure at any step leaves nothing allocated and nothing charged.
- *
- * Context: process context, may sleep.
- * Return: the ID, or a negative errno:
- * * %-EINVAL: no ID in [@min, @max] can ever be allocated to @set;
- * * %-EDQUOT: the set already holds as many IDs as its quota allows;
- * * %-EBUSY: the ID would take the set's cgroup, or one of its ancestors,
- *   over its ioasids.max;
- * * %-ENOSPC: every ID in the range is in use;
- * * %-ENOMEM: out of memory.
- */
-int ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max)
+/* Allocate an ID of [@min, @max], a range @set's kind may hold. */
+static int __ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max)
 {
 	u32 index;
 	int ret;
-
-	min = max(min, ioasid_kind_first(set->kind));
-	max = min(max, IOASID_SPACE - 1);
-	if (min > max)
-		return -EINVAL;
 
 	if (atomic_inc_return(&set->nr_ioasids) > READ_ONCE(set->quota)) {
 		ret = -EDQUOT;
@@ -338,7 +234,113 @@ err_unquota:
 	atomic_dec(&set->nr_ioasids);
 	return ret;
 }
+
+/**
+ * ioasid_alloc() - Allocate an IOASID in a set
+ * @set: the set that will hold the ID
+ * @min: the lowest acceptable ID
+ * @max: the highest acceptable ID
+ *
+ * Allocates the lowest free ID in [@min, @max], narrowed to the IDs that
+ * a set of its kind can hold: from %IOMMU_FIRST_GLOBAL_PASID, or from
+ * %IOASID_USER_FIRST for the sets of /dev/ioasid (%IOASID_SET_FILE), to
+ * %IOASID_SPACE - 1.  The set's quota is checked first, then the limits
+ * of the set's ioasids cgroup, then the space; a failure at any step
+ * leaves nothing allocated and nothing charged.
+ *
+ * Context: process context, may sleep.
+ * Return: the ID, or a negative errno:
+ * * %-EINVAL: no ID in [@min, @max] can ever be allocated to @set;
+ * * %-EDQUOT: the set already holds as many IDs as its quota allows;
+ * * %-EBUSY: the ID would take the set's cgroup, or one of its ancestors,
+ *   over its ioasids.max;
+ * * %-ENOSPC: every ID in the range is in use;
+ * * %-ENOMEM: out of memory.
+ */
+int ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max)
+{
+	min = max(min, ioasid_kind_first(set->kind));
+	max = min(max, IOASID_SPACE - 1);
+	if (min > max)
+		return -EINVAL;
+	return __ioasid_alloc(set, min, max);
+}
 EXPORT_SYMBOL_GPL(ioasid_alloc);
+
+/**
+ * ioasid_alloc_id() - Allocate one given IOASID in a set
+ * @set: the set that will hold the ID
+ * @ioasid: the ID
+ *
+ * As ioasid_alloc() for the range [@ioasid, @ioasid], except that a set of
+ * any kind may take any ID from %IOMMU_FIRST_GLOBAL_PASID: the caller, a
+ * VMM attaching the PASID its guest chose to a device it owns, named this
+ * ID, and the device may support no higher one.
+ *
+ * Context: process context, may sleep.
+ * Return: @ioasid, or a negative errno as ioasid_alloc() returns it;
+ * %-ENOSPC means that another set holds @ioasid.
+ */
+int ioasid_alloc_id(struct ioasid_set *set, ioasid_t ioasid)
+{
+	if (ioasid < IOMMU_FIRST_GLOBAL_PASID || ioasid >= IOASID_SPACE)
+		return -EINVAL;
+	return __ioasid_alloc(set, ioasid, ioasid);
+}
+EXPORT_SYMBOL_GPL(ioasid_alloc_id);
+
+/**
+ * ioasid_pin() - Keep an IOASID from being freed while a device uses it
+ * @set: the set that holds the ID
+ * @ioasid: the ID
+ *
+ * Until ioasid_unpin(), ioasid_free() of @ioasid fails with -EBUSY.  The
+ * caller, which attaches the ID to a device, counts its own attachments
+ * and pins once.
+ *
+ * Context: any context; does not sleep.
+ * Return: 0, -ENOENT if @set does not hold @ioasid, or -EBUSY if it is
+ * pinned already.
+ */
+int ioasid_pin(struct ioasid_set *set, ioasid_t ioasid)
+{
+	u32 index = ioasid_index(ioasid);
+	unsigned long flags;
+	int ret = 0;
+
+	if (!ioasid_set_holds(set, ioasid))
+		return -ENOENT;
+	xa_lock_irqsave(&ioasid_xa, flags);
+	if (xa_load(&ioasid_xa, index) != set)
+		ret = -ENOENT;
+	else if (xa_get_mark(&ioasid_xa, index, IOASID_PINNED))
+		ret = -EBUSY;
+	else
+		__xa_set_mark(&ioasid_xa, index, IOASID_PINNED);
+	xa_unlock_irqrestore(&ioasid_xa, flags);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(ioasid_pin);
+
+/**
+ * ioasid_unpin() - Let an IOASID's set free it again
+ * @set: the set that holds the ID
+ * @ioasid: the ID, pinned by ioasid_pin()
+ *
+ * Context: any context; does not sleep.
+ */
+void ioasid_unpin(struct ioasid_set *set, ioasid_t ioasid)
+{
+	u32 index = ioasid_index(ioasid);
+	unsigned long flags;
+
+	xa_lock_irqsave(&ioasid_xa, flags);
+	WARN_ON(xa_load(&ioasid_xa, index) != set ||
+		!xa_get_mark(&ioasid_xa, index, IOASID_PINNED));
+	__xa_clear_mark(&ioasid_xa, index, IOASID_PINNED);
+	xa_unlock_irqrestore(&ioasid_xa, flags);
+}
+EXPORT_SYMBOL_GPL(ioasid_unpin);
 
 /**
  * ioasid_free() - Release an IOASID
@@ -349,7 +351,8 @@ EXPORT_SYMBOL_GPL(ioasid_alloc);
  * ID may be allocated again.
  *
  * Context: any context; does not sleep.
- * Return: 0, or -ENOENT if @set holds no ID @ioasid.
+ * Return: 0, -ENOENT if @set holds no ID @ioasid, or -EBUSY if the ID is
+ * pinned (ioasid_pin()).
  */
 int ioasid_free(struct ioasid_set *set, ioasid_t ioasid)
 {
@@ -360,6 +363,11 @@ int ioasid_free(struct ioasid_set *set, ioasid_t ioasid)
 		return -ENOENT;
 
 	xa_lock_irqsave(&ioasid_xa, flags);
+	if (xa_get_mark(&ioasid_xa, ioasid_index(ioasid), IOASID_PINNED) &&
+	    xa_load(&ioasid_xa, ioasid_index(ioasid)) == set) {
+		xa_unlock_irqrestore(&ioasid_xa, flags);
+		return -EBUSY;
+	}
 	entry = __xa_cmpxchg(&ioasid_xa, ioasid_index(ioasid), set, NULL, 0);
 	xa_unlock_irqrestore(&ioasid_xa, flags);
 	if (entry != set)

@@ -4,38 +4,34 @@
  *
  * Each open file is one IOASID set of kind IOASID_SET_FILE, charged to the
  * ioasids cgroup of the opener; closing the file frees its IOASIDs and
- * their charges.  A VMM uses it for the host PASIDs of its guest, and binds
- * each to the guest's PASID (a private ID) to translate one to the other.
+ * their charges.  A VMM binds the file to its iommufd context, whose
+ * devices then attach the file's IOASIDs as PASIDs: IDs the kernel chose
+ * (IOASID_ALLOC), which no other tenant can take, and which the VMM gives
+ * its guest.
  *
  * The uAPI follows iommufd's conventions; see include/uapi/linux/ioasid.h.
  */
 
 #include <linux/capability.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/ioasid.h>
+#include <linux/iommufd.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/xarray.h>
 #include <uapi/linux/ioasid.h>
 
 /**
  * struct ioasid_file - One open file of /dev/ioasid
  * @set: the file's IOASIDs
- * @lock: serializes the private-ID bindings with IOASID_FREE, and changes
- *	of the quota
- * @by_private: private ID -> IOASID
- * @by_ioasid: IOASID -> private ID, to drop the binding on free
- *
- * Both map to xarray values, which hold any 32-bit ID on 64-bit kernels.
+ * @lock: serializes changes of the quota
  */
 struct ioasid_file {
 	struct ioasid_set *set;
-	struct mutex lock;	/* serializes bindings with IOASID_FREE */
-	struct xarray by_private;
-	struct xarray by_ioasid;
+	struct mutex lock;	/* serializes changes of the quota */
 };
 
 union ioasid_ucmd_buffer {
@@ -43,18 +39,19 @@ union ioasid_ucmd_buffer {
 	struct ioasid_alloc alloc;
 	struct ioasid_free free;
 	struct ioasid_set_quota quota;
-	struct ioasid_bind_private bind;
-	struct ioasid_find_private find;
+	struct ioasid_bind_iommufd bind;
 };
 
 /**
  * struct ioasid_ucmd - One ioctl in flight
- * @ifile: the file it runs on
+ * @filp: the file it runs on
+ * @ifile: the file's IOASID set
  * @ubuffer: the caller's struct
  * @user_size: the size the caller gave
  * @cmd: the struct, as the kernel knows it
  */
 struct ioasid_ucmd {
+	struct file *filp;
 	struct ioasid_file *ifile;
 	void __user *ubuffer;
 	u32 user_size;
@@ -86,8 +83,6 @@ static int ioasid_cdev_open(struct inode *inode, struct file *filp)
 		return ret;
 	}
 	mutex_init(&ifile->lock);
-	xa_init(&ifile->by_private);
-	xa_init(&ifile->by_ioasid);
 	filp->private_data = ifile;
 	return 0;
 }
@@ -97,8 +92,6 @@ static int ioasid_cdev_release(struct inode *inode, struct file *filp)
 	struct ioasid_file *ifile = filp->private_data;
 
 	ioasid_set_free(ifile->set);
-	xa_destroy(&ifile->by_private);
-	xa_destroy(&ifile->by_ioasid);
 	mutex_destroy(&ifile->lock);
 	kfree(ifile);
 	return 0;
@@ -121,23 +114,6 @@ static int ioasid_get_info(struct ioasid_ucmd *ucmd)
 	cmd->usage = ioasid_set_usage(ifile->set);
 	cmd->alloc_flags = IOASID_ALLOC_RANGE;
 	return ioasid_ucmd_respond(ucmd, sizeof(*cmd));
-}
-
-/* Free an IOASID of the file, and its private ID if it has one. */
-static int ioasid_file_free(struct ioasid_file *ifile, ioasid_t ioasid)
-{
-	void *private;
-	int ret;
-
-	mutex_lock(&ifile->lock);
-	ret = ioasid_free(ifile->set, ioasid);
-	if (!ret) {
-		private = xa_erase(&ifile->by_ioasid, ioasid);
-		if (private)
-			xa_erase(&ifile->by_private, xa_to_value(private));
-	}
-	mutex_unlock(&ifile->lock);
-	return ret;
 }
 
 static int ioasid_alloc_cmd(struct ioasid_ucmd *ucmd)
@@ -164,7 +140,7 @@ static int ioasid_alloc_cmd(struct ioasid_ucmd *ucmd)
 	cmd->out_ioasid = id;
 	ret = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
 	if (ret)
-		ioasid_file_free(ifile, id);	/* the caller never saw it */
+		ioasid_free(ifile->set, id);	/* the caller never saw it */
 	return ret;
 }
 
@@ -177,7 +153,7 @@ static int ioasid_free_cmd(struct ioasid_ucmd *ucmd)
 	if (cmd->__reserved)
 		return -EINVAL;
 
-	return ioasid_file_free(ucmd->ifile, cmd->ioasid);
+	return ioasid_free(ucmd->ifile->set, cmd->ioasid);
 }
 
 /*
@@ -205,54 +181,35 @@ static int ioasid_set_quota_cmd(struct ioasid_ucmd *ucmd)
 	return ret;
 }
 
-static int ioasid_bind_private_cmd(struct ioasid_ucmd *ucmd)
+/*
+ * The iommufd context holds the file, and so its set, until the context is
+ * closed; the file holds nothing of the context.
+ */
+static int ioasid_bind_iommufd_cmd(struct ioasid_ucmd *ucmd)
 {
-	struct ioasid_bind_private *cmd = &ucmd->cmd.bind;
-	struct ioasid_file *ifile = ucmd->ifile;
+	struct ioasid_bind_iommufd *cmd = &ucmd->cmd.bind;
+	struct iommufd_ctx *ictx;
+	struct file *iommufd;
 	int ret;
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
-
-	mutex_lock(&ifile->lock);
-	if (!ioasid_set_holds(ifile->set, cmd->ioasid)) {
-		ret = -ENOENT;
-		goto out_unlock;
-	}
-	ret = xa_insert(&ifile->by_ioasid, cmd->ioasid,
-			xa_mk_value(cmd->private_id), GFP_KERNEL_ACCOUNT);
-	if (ret)
-		goto out_unlock;	/* -EBUSY: the IOASID is bound */
-	ret = xa_insert(&ifile->by_private, cmd->private_id,
-			xa_mk_value(cmd->ioasid), GFP_KERNEL_ACCOUNT);
-	if (ret) {
-		xa_erase(&ifile->by_ioasid, cmd->ioasid);
-		if (ret == -EBUSY)
-			ret = -EEXIST;	/* the private ID is bound */
-	}
-out_unlock:
-	mutex_unlock(&ifile->lock);
-	return ret;
-}
-
-static int ioasid_find_private_cmd(struct ioasid_ucmd *ucmd)
-{
-	struct ioasid_find_private *cmd = &ucmd->cmd.find;
-	struct ioasid_file *ifile = ucmd->ifile;
-	void *ioasid;
-
-	if (cmd->flags)
-		return -EOPNOTSUPP;
-	if (cmd->out_ioasid)
+	if (cmd->__reserved)
 		return -EINVAL;
 
-	mutex_lock(&ifile->lock);
-	ioasid = xa_load(&ifile->by_private, cmd->private_id);
-	mutex_unlock(&ifile->lock);
-	if (!ioasid)
-		return -ENOENT;
-	cmd->out_ioasid = xa_to_value(ioasid);
-	return ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+	iommufd = fget(cmd->iommufd);
+	if (!iommufd)
+		return -EBADF;
+	ictx = iommufd_ctx_from_file(iommufd);
+	if (IS_ERR(ictx)) {
+		ret = PTR_ERR(ictx) == -EBADFD ? -EINVAL : PTR_ERR(ictx);
+		goto out_fput;
+	}
+	ret = iommufd_ctx_use_ioasid_set(ictx, ucmd->ifile->set, ucmd->filp);
+	iommufd_ctx_put(ictx);
+out_fput:
+	fput(iommufd);
+	return ret;
 }
 
 struct ioasid_ioctl_op {
@@ -281,16 +238,15 @@ static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
 	IOCTL_OP(IOASID_FREE, ioasid_free_cmd, struct ioasid_free, __reserved),
 	IOCTL_OP(IOASID_SET_QUOTA, ioasid_set_quota_cmd,
 		 struct ioasid_set_quota, __reserved),
-	IOCTL_OP(IOASID_BIND_PRIVATE, ioasid_bind_private_cmd,
-		 struct ioasid_bind_private, private_id),
-	IOCTL_OP(IOASID_FIND_PRIVATE, ioasid_find_private_cmd,
-		 struct ioasid_find_private, out_ioasid),
+	IOCTL_OP(IOASID_BIND_IOMMUFD, ioasid_bind_iommufd_cmd,
+		 struct ioasid_bind_iommufd, __reserved),
 };
 
 static long ioasid_cdev_ioctl(struct file *filp, unsigned int cmd,
 			      unsigned long arg)
 {
 	struct ioasid_ucmd ucmd = {
+		.filp = filp,
 		.ifile = filp->private_data,
 		.ubuffer = (void __user *)arg,
 	};
@@ -331,5 +287,6 @@ static struct miscdevice ioasid_miscdev = {
 };
 module_misc_device(ioasid_miscdev);
 
+MODULE_IMPORT_NS(IOMMUFD);
 MODULE_DESCRIPTION("IOASIDs (PASIDs) for userspace");
 MODULE_LICENSE("GPL");

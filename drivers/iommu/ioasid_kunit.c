@@ -138,7 +138,7 @@ static void ioasid_test_space_exhaustion(struct kunit *test)
 static void ioasid_test_user_floor(struct kunit *test)
 {
 	static const enum ioasid_set_kind user_kinds[] = {
-		IOASID_SET_FILE, IOASID_SET_VFIO,
+		IOASID_SET_FILE,
 	};
 	struct ioasid_set *set, *kernel_set;
 	int i, id;
@@ -183,6 +183,39 @@ static void ioasid_test_free_and_reuse(struct kunit *test)
 	/* The freed ID is the lowest free one again, for any set. */
 	KUNIT_EXPECT_EQ(test, ioasid_alloc(other, test_bottom(), test_top()),
 			a);
+}
+
+/*
+ * An attach names its ID, which may lie below IOASID_USER_FIRST even for
+ * a set of /dev/ioasid; an ID attached to a device is pinned, and its set
+ * cannot free it until it is unpinned.
+ */
+static void ioasid_test_alloc_id_and_pin(struct kunit *test)
+{
+	struct ioasid_set *file_set, *other = test_set(test, UINT_MAX);
+	ioasid_t id = test_top();
+
+	file_set = ioasid_set_alloc(IOASID_SET_FILE, UINT_MAX);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file_set);
+	KUNIT_EXPECT_EQ(test, ioasid_alloc_id(file_set, 5), 5);
+	KUNIT_EXPECT_EQ(test, ioasid_alloc_id(other, 5), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, ioasid_alloc_id(other, IOMMU_NO_PASID), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ioasid_alloc_id(other, IOASID_SPACE), -EINVAL);
+
+	KUNIT_ASSERT_EQ(test, ioasid_alloc_id(other, id), (int)id);
+	KUNIT_EXPECT_EQ(test, ioasid_pin(file_set, id), -ENOENT);
+	KUNIT_EXPECT_EQ(test, ioasid_pin(other, id), 0);
+	KUNIT_EXPECT_EQ(test, ioasid_pin(other, id), -EBUSY);
+	KUNIT_EXPECT_EQ(test, ioasid_free(other, id), -EBUSY);
+	KUNIT_EXPECT_TRUE(test, ioasid_set_holds(other, id));
+	ioasid_unpin(other, id);
+	KUNIT_EXPECT_EQ(test, ioasid_free(other, id), 0);
+
+	/* Once unpinned, the ID goes with its set. */
+	KUNIT_EXPECT_EQ(test, ioasid_pin(file_set, 5), 0);
+	ioasid_unpin(file_set, 5);
+	ioasid_set_free(file_set);
+	KUNIT_EXPECT_EQ(test, ioasid_alloc_id(other, 5), 5);
 }
 
 static void ioasid_test_holds(struct kunit *test)
@@ -368,6 +401,7 @@ static struct kunit_case ioasid_test_cases[] = {
 	KUNIT_CASE(ioasid_test_user_floor),
 	KUNIT_CASE(ioasid_test_free_and_reuse),
 	KUNIT_CASE(ioasid_test_holds),
+	KUNIT_CASE(ioasid_test_alloc_id_and_pin),
 	KUNIT_CASE(ioasid_test_set_teardown),
 	KUNIT_CASE(ioasid_test_free_whole_nodes),
 	KUNIT_CASE(ioasid_test_concurrent),

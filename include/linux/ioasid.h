@@ -35,34 +35,33 @@ typedef u32 ioasid_t;
  *	system PASID)
  * @IOASID_SET_SVA: the address space of one process, shared with devices
  *	through iommu_sva_bind_device()
- * @IOASID_SET_FILE: an open file of /dev/ioasid, for userspace; its IDs
- *	are at or above %IOASID_USER_FIRST
- * @IOASID_SET_VFIO: the PASIDs a process requests from VFIO, shared by all
- *	its containers; its IDs are at or above %IOASID_USER_FIRST
+ * @IOASID_SET_FILE: an open file of /dev/ioasid, for userspace; the IDs
+ *	it allocates from a range are at or above %IOASID_USER_FIRST
+ * @IOASID_SET_IOMMUFD: the PASIDs an iommufd context attaches to devices,
+ *	when no /dev/ioasid file provides them
  * @IOASID_SET_NR_KINDS: the number of kinds
  */
 enum ioasid_set_kind {
 	IOASID_SET_KERNEL,
 	IOASID_SET_SVA,
 	IOASID_SET_FILE,
-	IOASID_SET_VFIO,
+	IOASID_SET_IOMMUFD,
 	IOASID_SET_NR_KINDS
 };
 
 struct ioasid_set;
-struct mm_struct;
 
 struct ioasid_set *ioasid_set_alloc(enum ioasid_set_kind kind,
 				    unsigned int quota);
 void ioasid_set_free(struct ioasid_set *set);
-struct ioasid_set *ioasid_set_get_mm(enum ioasid_set_kind kind,
-				     struct mm_struct *mm, unsigned int quota);
-void ioasid_set_put(struct ioasid_set *set);
 void ioasid_set_set_quota(struct ioasid_set *set, unsigned int quota);
 unsigned int ioasid_set_quota(struct ioasid_set *set);
 unsigned int ioasid_set_usage(struct ioasid_set *set);
 
 int ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max);
+int ioasid_alloc_id(struct ioasid_set *set, ioasid_t ioasid);
+int ioasid_pin(struct ioasid_set *set, ioasid_t ioasid);
+void ioasid_unpin(struct ioasid_set *set, ioasid_t ioasid);
 int ioasid_free(struct ioasid_set *set, ioasid_t ioasid);
 int ioasid_free_range(struct ioasid_set *set, ioasid_t min, ioasid_t max);
 bool ioasid_set_holds(struct ioasid_set *set, ioasid_t ioasid);

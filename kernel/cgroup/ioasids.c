@@ -137,7 +137,7 @@ static const char *const ioasids_kind_name[IOASID_SET_NR_KINDS] = {
 	[IOASID_SET_KERNEL] = "kernel",
 	[IOASID_SET_SVA] = "sva",
 	[IOASID_SET_FILE] = "file",
-	[IOASID_SET_VFIO] = "vfio",
+	[IOASID_SET_IOMMUFD] = "iommufd",
 };
 
 /* Key of each source of pinned memory in ioasids.stat */

@@ -4,7 +4,8 @@
  *
  * Each open file of /dev/ioasid is one IOASID set: the IOASIDs allocated
  * through it, charged to the ioasids cgroup of the task that opened it, and
- * freed when the file is closed.
+ * freed when the file is closed.  A VMM binds the file to its iommufd
+ * context, whose devices then attach these IOASIDs as PASIDs.
  *
  * Every ioctl takes a pointer to a struct that begins with __u32 size and
  * __u32 flags.  The kernel reads the struct with copy_struct_from_user(),
@@ -28,8 +29,7 @@ enum {
 	IOASID_CMD_ALLOC = 0x01,
 	IOASID_CMD_FREE = 0x02,
 	IOASID_CMD_SET_QUOTA = 0x03,
-	IOASID_CMD_BIND_PRIVATE = 0x04,
-	IOASID_CMD_FIND_PRIVATE = 0x05,
+	IOASID_CMD_BIND_IOMMUFD = 0x04,
 };
 
 /* The quota of a new file: no limit but the ioasids cgroup's */
@@ -114,8 +114,8 @@ struct ioasid_alloc {
  * @ioasid: The IOASID to free
  * @__reserved: Must be 0
  *
- * Free an IOASID this file holds, with its private ID if it has one, and
- * return its charge.  ENOENT if the file does not hold @ioasid.
+ * Free an IOASID this file holds, and return its charge.  ENOENT if the
+ * file does not hold @ioasid, EBUSY if a device has it attached.
  */
 struct ioasid_free {
 	__u32 size;
@@ -153,43 +153,30 @@ struct ioasid_set_quota {
 #define IOASID_SET_QUOTA _IO(IOASID_TYPE, IOASID_CMD_SET_QUOTA)
 
 /**
- * struct ioasid_bind_private - ioctl(IOASID_BIND_PRIVATE)
- * @size: sizeof(struct ioasid_bind_private)
+ * struct ioasid_bind_iommufd - ioctl(IOASID_BIND_IOMMUFD)
+ * @size: sizeof(struct ioasid_bind_iommufd)
  * @flags: Must be 0
- * @ioasid: An IOASID this file holds
- * @private_id: A caller-chosen ID, unique within this file
+ * @iommufd: A file descriptor of /dev/iommu: an iommufd context
+ * @__reserved: Must be 0
  *
- * Bind a private ID to an IOASID, for IOASID_FIND_PRIVATE: a VMM binds the
- * guest's PASID to the host PASID it allocated for it.  The binding lasts
- * until the IOASID is freed.  Errors: ENOENT if the file does not hold
- * @ioasid, EBUSY if @ioasid already has a private ID, EEXIST if
- * @private_id is already bound to another IOASID of this file, ENOMEM.
+ * Make this file's IOASIDs the PASIDs of an iommufd context: from now on,
+ * every PASID that a device bound to the context attaches
+ * (VFIO_DEVICE_ATTACH_PASID) is an IOASID of this file.  If the file holds
+ * the PASID already, the attach uses it; otherwise the attach allocates
+ * that ID into the file, within its quota and its cgroup's limits, and the
+ * last detach frees it.  While attached, an IOASID cannot be freed
+ * (IOASID_FREE fails with EBUSY).  The context keeps the file open until
+ * the context is closed.  Errors: EBADF if @iommufd is no open file,
+ * EINVAL if it is not /dev/iommu, EBUSY if the context has attached a
+ * PASID or been bound to a file already.
  */
-struct ioasid_bind_private {
+struct ioasid_bind_iommufd {
 	__u32 size;
 	__u32 flags;
-	__u32 ioasid;
-	__u32 private_id;
+	__s32 iommufd;
+	__u32 __reserved;
 };
 
-#define IOASID_BIND_PRIVATE _IO(IOASID_TYPE, IOASID_CMD_BIND_PRIVATE)
-
-/**
- * struct ioasid_find_private - ioctl(IOASID_FIND_PRIVATE)
- * @size: sizeof(struct ioasid_find_private)
- * @flags: Must be 0
- * @private_id: A private ID bound with IOASID_BIND_PRIVATE
- * @out_ioasid: Output: the IOASID it is bound to; must be 0 on input
- *
- * Look up the IOASID bound to a private ID; ENOENT if there is none.
- */
-struct ioasid_find_private {
-	__u32 size;
-	__u32 flags;
-	__u32 private_id;
-	__u32 out_ioasid;
-};
-
-#define IOASID_FIND_PRIVATE _IO(IOASID_TYPE, IOASID_CMD_FIND_PRIVATE)
+#define IOASID_BIND_IOMMUFD _IO(IOASID_TYPE, IOASID_CMD_BIND_IOMMUFD)
 
 #endif /* _UAPI_LINUX_IOASID_H */
