@@ -29,7 +29,6 @@ BUILD      ?= $(CURDIR)/build
 BASE_TAR   ?= /usr/src/linux-source-6.12.tar.xz
 SRC        := $(BUILD)/src
 OBJ        := $(BUILD)/obj
-OBJ_COMPAT := $(BUILD)/obj-compat
 GUEST      := $(BUILD)/guest
 OBJ_HOST   := $(BUILD)/obj-host
 # The configuration fragments, merged on top of tinyconfig: what every
@@ -60,7 +59,7 @@ ROOTFS_CACHE ?= /var/cache/ioasids-rootfs
 HOST_TOOLS   := $(GUEST)/install
 HOST_TESTS   := $(CURDIR)/tools/cgroup/ioasidctl/tests
 
-.PHONY: all check deps tree kernel kernel-main kernel-compat kernel-host selftests \
+.PHONY: all check deps tree kernel kernel-main kernel-host selftests \
 	run-guest lint clean patches patches-check deb ioasidctl-deb stress host-tools \
 	host-tests rootfs demo shell
 
@@ -80,16 +79,11 @@ deps:
 tree: deps
 	@harness/prepare-tree.sh $(BASE_TAR) $(BUILD)
 
-# Two test kernels from one tree: main, with VFIO's own container, and
-# compat, where iommufd provides /dev/vfio/vfio (the two exclude each
-# other), for the tests that VFIO's two container backends share.
+# The test kernel, with VFIO's own container and iommufd.
 kernel: kernel-main
 kernel-main: tree
 	@KBUILD_ARGS='$(KBUILD_FLAGS)' harness/build-kernel.sh $(SRC) $(OBJ) \
 		$(FRAGMENT)
-kernel-compat: tree
-	@KBUILD_ARGS='$(KBUILD_FLAGS)' harness/build-kernel.sh $(SRC) \
-		$(OBJ_COMPAT) $(FRAGMENT) $(CURDIR)/harness/vfio-compat.config
 # The kernel of the systemd guest, without the debug options: the bats
 # suites test user space, which KASAN and lockdep under TCG would slow
 # several times over (the test kernels cover the kernel's side).
@@ -99,17 +93,13 @@ kernel-host: tree
 
 selftests: tree
 	@harness/build-selftests.sh $(SRC) $(OBJ) harness/selftests $(GUEST)/bin
-	@harness/build-selftests.sh $(SRC) $(OBJ) harness/compat-tests \
-		$(GUEST)/compat-bin
 
-# Three boots of the busybox-less guest on the host's root (and, with
+# Two boots of the busybox-less guest on the host's root (and, with
 # host-tests, one of the systemd guest):
 # - main: KUnit and the selftests, in VT-d scalable mode without PASIDs;
 # - pasid: in PASID mode, where QEMU 7.2's VT-d reports a PASID size of 1
 #   bit (ECAP.PSS = 0): the IOASID space stays whole, and /dev/ioasid's
-#   and SVA's tests pass there too, binds to the 20-bit mock included;
-# - compat: the compat kernel, for the VFIO tests through iommufd's
-#   emulation of the VFIO container.
+#   and SVA's tests pass there too, binds to the 20-bit mock included.
 # The benchmarks boot a kernel of their own: make bench.
 BZIMAGE := $(OBJ)/arch/x86/boot/bzImage
 # The emulated VT-d remaps no interrupts in this configuration, which VFIO
@@ -117,7 +107,7 @@ BZIMAGE := $(OBJ)/arch/x86/boot/bzImage
 UNSAFE_INTERRUPTS := vfio_iommu_type1.allow_unsafe_interrupts=1 \
 	iommufd.allow_unsafe_interrupts=1
 
-run-guest: kernel-main kernel-compat selftests
+run-guest: kernel-main selftests
 	@GUEST_TIMEOUT=2700 harness/run-guest.sh $(BZIMAGE) $(GUEST)/main $(GUEST)/bin \
 		x-scalable-mode=on "$(UNSAFE_INTERRUPTS)"
 	@rm -rf $(GUEST)/pasid-bin && mkdir -p $(GUEST)/pasid-bin
@@ -125,9 +115,6 @@ run-guest: kernel-main kernel-compat selftests
 		$(GUEST)/bin/test_ioasids_sva $(GUEST)/pasid-bin/
 	@harness/run-guest.sh $(BZIMAGE) $(GUEST)/pasid $(GUEST)/pasid-bin \
 		x-scalable-mode=on,x-pasid-mode=on \
-		"kunit.enable=0 $(UNSAFE_INTERRUPTS)"
-	@harness/run-guest.sh $(OBJ_COMPAT)/arch/x86/boot/bzImage \
-		$(GUEST)/compat $(GUEST)/compat-bin x-scalable-mode=on \
 		"kunit.enable=0 $(UNSAFE_INTERRUPTS)"
 
 # A long soak of the concurrency test: STRESS_SECONDS of allocating,
@@ -259,7 +246,7 @@ lint: kernel
 
 check: lint run-guest host-tests
 	@harness/report.sh $(SRC) $(BUILD)/lint.tap $(GUEST)/main+kunit \
-		$(GUEST)/pasid $(GUEST)/compat $(GUEST)/systemd:no-kmemleak
+		$(GUEST)/pasid $(GUEST)/systemd:no-kmemleak
 
 clean:
 	rm -rf $(BUILD)

@@ -260,18 +260,19 @@ int check_events(const char *cgroup, const char *control, long nr_max,
 }
 
 /*
- * Returns 0 if ioasids.stat of @cgroup counts the IOASIDs of @file and
- * @vfio, and the bytes pinned through @pinned_vfio and @pinned_iommufd;
- * no kernel driver and no SVA bind charges the cgroups of the tests.
+ * Returns 0 if ioasids.stat of @cgroup counts @file IOASIDs of /dev/ioasid
+ * files and @iommufd of the sets of iommufd contexts, and the bytes pinned
+ * through @pinned_vfio and @pinned_iommufd; no kernel driver and no SVA
+ * bind charges the cgroups of the tests.
  */
-int check_stat(const char *cgroup, long file, long vfio,
+int check_stat(const char *cgroup, long file, long iommufd,
 	       long long pinned_vfio, long long pinned_iommufd)
 {
 	char expected[160];
 
 	snprintf(expected, sizeof(expected),
-		 "kernel 0\nsva 0\nfile %ld\nvfio %ld\npinned_vfio %lld\npinned_iommufd %lld\n",
-		 file, vfio, pinned_vfio, pinned_iommufd);
+		 "kernel 0\nsva 0\nfile %ld\niommufd %ld\npinned_vfio %lld\npinned_iommufd %lld\n",
+		 file, iommufd, pinned_vfio, pinned_iommufd);
 	return check_exact(cgroup, "ioasids.stat", expected);
 }
 

@@ -35,7 +35,7 @@ int wait_value(const char *cgroup, const char *control, long long val,
 	       int timeout_ms);
 int check_events(const char *cgroup, const char *control, long nr_max,
 		 long nr_pinned);
-int check_stat(const char *cgroup, long file, long vfio,
+int check_stat(const char *cgroup, long file, long iommufd,
 	       long long pinned_vfio, long long pinned_iommufd);
 
 int expect_ok(long long ret, const char *what);

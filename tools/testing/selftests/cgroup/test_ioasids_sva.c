@@ -18,7 +18,7 @@
  *
  * Two properties of the allocator are checked end to end: no IOMMU's PASID
  * width limits the devices behind another IOMMU, and no tenant can starve
- * a narrow device of IDs through /dev/ioasid or VFIO, whose IDs start at
+ * a narrow device of IDs through /dev/ioasid, whose IDs start at
  * IOASID_USER_FIRST, while SVA takes the lowest IDs its device supports.
  *
  * Without the mock devices, the tests are skipped.
@@ -43,7 +43,6 @@
 #include "../kselftest.h"
 #include "cgroup_util.h"
 #include "ioasids_util.h"
-#include "vfio_util.h"
 
 #define IOASID_DEV	"/dev/ioasid"
 
@@ -57,7 +56,7 @@ static const char *const sva_devs[NR_SVA_DEVS] = {
 
 /* The PASID space of PCIe, 2^20, without PASID 0 */
 #define PASID_CAPACITY		1048575
-/* The lowest ID of the sets of userspace, /dev/ioasid and VFIO: 2^10 */
+/* The lowest ID of the sets of /dev/ioasid, those of userspace: 2^10 */
 #define IOASID_USER_FIRST	1024
 /* How long to wait for an uncharge at the teardown of an address space */
 #define RELEASE_TIMEOUT_MS	5000
@@ -82,13 +81,6 @@ enum {
 			 */
 	OP_FORK_END,	/* let that child exit and reap it: 0 */
 	OP_EXEC,	/* reply 0, then exec this program to pause */
-	OP_VFIO_OPEN,	/* open a VFIO type1 container with the edu device's
-			 * group: the container's fd, or -errno
-			 */
-	OP_VFIO_PASID,	/* VFIO_IOMMU_PASID_REQUEST to allocate a PASID in
-			 * [arg[1], arg[2]] on the container arg[0]: the
-			 * PASID, or -errno
-			 */
 };
 
 struct agent_req {
@@ -197,7 +189,6 @@ static pid_t fork_bind(int fd, int reply, int *wait_fd)
 static int agent_main(const char *cgroup, void *arg)
 {
 	int *fds = arg, cmd = fds[0], reply = fds[1], wait_fd = -1;
-	struct type1 vfio = { .container = -1, .group = -1 };
 	pid_t child = -1;
 	struct agent_req req;
 	long long ret;
@@ -237,14 +228,6 @@ static int agent_main(const char *cgroup, void *arg)
 			wait_fd = -1;
 			ret = waitpid(child, NULL, 0) == child ? 0 : -ECHILD;
 			child = -1;
-			break;
-		case OP_VFIO_OPEN:
-			ret = type1_open(&vfio);
-			if (!ret)
-				ret = vfio.container;
-			break;
-		case OP_VFIO_PASID:
-			ret = pasid_alloc(req.arg[0], req.arg[1], req.arg[2]);
 			break;
 		case OP_EXEC:
 			ret = 0;
@@ -378,7 +361,7 @@ static int check_sva(const char *cg, long current, long sva, long file)
 	if (check_value(cg, "ioasids.current", current))
 		return -1;
 	snprintf(expected, sizeof(expected),
-		 "kernel 0\nsva %ld\nfile %ld\nvfio 0\npinned_vfio 0\npinned_iommufd 0\n",
+		 "kernel 0\nsva %ld\nfile %ld\niommufd 0\npinned_vfio 0\npinned_iommufd 0\n",
 		 sva, file);
 	return check_exact(cg, "ioasids.stat", expected);
 }
@@ -478,8 +461,9 @@ cleanup:
  */
 static int test_sva_second_bind(const char *root)
 {
+	int fd4 = -1, fd20 = -1, fd20b = -1;
 	struct agent a = AGENT_INIT;
-	int ret = KSFT_FAIL, fd4, fd20, fd20b;
+	int ret = KSFT_FAIL;
 	long long pasid, again;
 	char *parent = NULL, *cg = NULL;
 
@@ -1055,85 +1039,6 @@ cleanup:
 	return ret;
 }
 
-/*
- * No starvation through VFIO: tenant A, at ioasids.max 15, requests PASIDs
- * from a VFIO container.  VFIO's sets are userspace sets: a request below
- * IOASID_USER_FIRST fails with EINVAL, one across it is clamped to it, and
- * tenant B then binds on the 4-bit device.  Skipped without QEMU's edu
- * device and VFIO type1.
- */
-static int test_sva_starve_vfio(const char *root)
-{
-	char *parent = NULL, *cg_a = NULL, *cg_b = NULL;
-	struct agent a = AGENT_INIT, b = AGENT_INIT;
-	int ret = KSFT_FAIL, container, i;
-	long long id, pasid;
-
-	if (edu_find() || access(VFIO_CONTAINER, F_OK) ||
-	    access(VFIO_PCI_DRIVER, F_OK)) {
-		ksft_print_msg("no edu device or no VFIO type1 container\n");
-		return KSFT_SKIP;
-	}
-	if (edu_setup()) {
-		edu_restore();
-		ksft_print_msg("cannot set %s up for VFIO\n", edu_bdf);
-		return KSFT_FAIL;
-	}
-	unsafe_irqs_probe();
-
-	if (setup(root, "sva_starve_vfio", &parent, NULL))
-		goto restore;
-	cg_a = test_cg_create(parent, "a", false);
-	cg_b = test_cg_create(parent, "b", false);
-	if (!cg_a || !cg_b || cg_write(cg_a, "ioasids.max", "15"))
-		goto cleanup;
-	if (agent_start(&a, cg_a) || agent_start(&b, cg_b))
-		goto cleanup;
-
-	container = agent_do(&a, OP_VFIO_OPEN, 0, 0, 0, 0);
-	if (container < 0) {
-		ksft_print_msg("VFIO container: %s\n", strerror(-container));
-		goto cleanup;
-	}
-	for (i = 0; i < 15; i++) {
-		id = agent_do(&a, OP_VFIO_PASID, container, 1, 15, 0);
-		if (expect_err(id, EINVAL, "A requests a PASID in [1, 15]"))
-			goto cleanup;
-	}
-	id = agent_do(&a, OP_VFIO_PASID, container, 1, PASID_CAPACITY, 0);
-	if (id < IOASID_USER_FIRST || id > PASID_CAPACITY) {
-		ksft_print_msg("A requests a PASID in [1, %d]: %lld, expected [%d, %d]\n",
-			       PASID_CAPACITY, id, IOASID_USER_FIRST,
-			       PASID_CAPACITY);
-		goto cleanup;
-	}
-	if (check_value(cg_a, "ioasids.current", 1))
-		goto cleanup;
-
-	pasid = agent_bind(&b, SVA4, NULL);
-	if (check_pasid(pasid, 4, "B binds on the 4-bit device"))
-		goto cleanup;
-	if (check_sva(cg_b, 1, 1, 0))
-		goto cleanup;
-
-	agent_kill(&a);
-	agent_kill(&b);
-	if (wait_sva(parent, 0, 0, 0))
-		goto cleanup;
-	ret = KSFT_PASS;
-
-cleanup:
-	agent_kill(&a);
-	agent_kill(&b);
-	test_cg_remove(cg_b);
-	test_cg_remove(cg_a);
-	test_cg_remove(parent);
-restore:
-	unsafe_irqs_restore();
-	edu_restore();
-	return ret;
-}
-
 static const struct ioasids_test tests[] = {
 	IOASIDS_TEST(test_sva_bind_charges),
 	IOASIDS_TEST(test_sva_second_bind),
@@ -1145,7 +1050,6 @@ static const struct ioasids_test tests[] = {
 	IOASIDS_TEST(test_sva_narrow_iommu),
 	IOASIDS_TEST(test_sva_starve_user),
 	IOASIDS_TEST(test_sva_starve_sva),
-	IOASIDS_TEST(test_sva_starve_vfio),
 };
 
 int main(int argc, char **argv)

@@ -423,39 +423,6 @@ long long type1_unmap(int container, __u64 iova, size_t len)
 	return unmap.size;
 }
 
-/*
- * VFIO_IOMMU_PASID_REQUEST on @container, with @argsz: returns the ioctl's
- * value, or -errno.
- */
-int pasid_request(int container, __u32 argsz, __u32 flags, __u32 min,
-		  __u32 max)
-{
-	struct vfio_iommu_type1_pasid_request req = {
-		.argsz = argsz,
-		.flags = flags,
-		.min = min,
-		.max = max,
-	};
-	int ret;
-
-	ret = ioctl(container, VFIO_IOMMU_PASID_REQUEST, &req);
-	return ret < 0 ? -errno : ret;
-}
-
-/* Allocate a PASID in [@min, @max] on @container: it, or -errno */
-int pasid_alloc(int container, __u32 min, __u32 max)
-{
-	return pasid_request(container, PASID_REQ_SZ, VFIO_IOMMU_PASID_ALLOC,
-			     min, max);
-}
-
-/* Free the PASIDs in [@min, @max] of @container: 0, or -errno */
-int pasid_free(int container, __u32 min, __u32 max)
-{
-	return pasid_request(container, PASID_REQ_SZ, VFIO_IOMMU_PASID_FREE,
-			     min, max);
-}
-
 void iommufd_close(struct iommufd *f)
 {
 	close_fd(&f->dev);

@@ -108,14 +108,6 @@ void type1_close(struct type1 *t);
 int type1_map(int container, __u64 iova, void *buf, size_t len);
 long long type1_unmap(int container, __u64 iova, size_t len);
 
-/* The size of a VFIO_IOMMU_PASID_REQUEST, in its argsz */
-#define PASID_REQ_SZ	((__u32)sizeof(struct vfio_iommu_type1_pasid_request))
-
-int pasid_request(int container, __u32 argsz, __u32 flags, __u32 min,
-		  __u32 max);
-int pasid_alloc(int container, __u32 min, __u32 max);
-int pasid_free(int container, __u32 min, __u32 max);
-
 /* The edu device's VFIO device file, bound to iommufd, in an IOAS */
 struct iommufd {
 	int iommufd;

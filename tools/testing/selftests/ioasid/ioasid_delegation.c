@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/ioasid.h>
+#include <linux/iommufd.h>
 #include <linux/limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -37,6 +38,7 @@
 #include <unistd.h>
 
 #include "../kselftest_harness.h"
+#include "../../../../drivers/iommu/iommufd/iommufd_test.h"
 #include "../cgroup/cgroup_util.h"
 #include "../cgroup/ioasids_util.h"
 #include "ioasid_util.h"
@@ -898,6 +900,131 @@ TEST_F(delegation, hostile_sva_storm)
 	EXPECT_EQ(0, run_as(0, 0, self->other, victim_binds, &self->c));
 	EXPECT_EQ(0, check_value(self->dlg, "ioasids.peak", SVA_STORM_MAX));
 	EXPECT_EQ(0, holder_kill(&storm));
+
+	ASSERT_EQ(0, wait_released(self->dlg));
+	ASSERT_EQ(0, wait_released(self->other));
+	ASSERT_EQ(0, check_value(self->base, "ioasids.current", 0));
+}
+
+/* The PASID attaches of the hostile tenant: the IDs 1 to 15 and beyond */
+#define IOMMUFD_DEV		"/dev/iommu"
+#define SQUAT_MAX		8
+#define SQUAT_CHURN		500
+
+/* An iommufd context with a mock device with PASIDs: its fd, or -errno */
+static int mock_pasid_dev(__u32 *stdev_id, __u32 *ioas_id)
+{
+	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS,
+		.mock_domain_flags.dev_flags = MOCK_FLAGS_DEVICE_PASID,
+	};
+	int fd, err;
+
+	fd = open(IOMMUFD_DEV, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, IOMMU_IOAS_ALLOC, &alloc))
+		goto err;
+	cmd.id = alloc.out_ioas_id;
+	if (ioctl(fd, IOMMU_TEST_CMD, &cmd))
+		goto err;
+	*stdev_id = cmd.mock_domain_flags.out_stdev_id;
+	*ioas_id = alloc.out_ioas_id;
+	return fd;
+err:
+	err = -errno;
+	close(fd);
+	return err;
+}
+
+/* IOMMU_TEST_OP_PASID_ATTACH or _DETACH: 0 or -errno */
+static int pasid_op(int fd, __u32 op, __u32 stdev_id, __u32 pasid,
+		    __u32 ioas_id)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = op,
+		.id = stdev_id,
+		.pasid_attach = { .pasid = pasid, .pt_id = ioas_id },
+	};
+
+	return ioctl(fd, IOMMU_TEST_CMD, &cmd) ? -errno : 0;
+}
+
+/*
+ * Attach every PASID a 4-bit device could use, 1 to 15, then churn a
+ * higher one: at most SQUAT_MAX are ever held, whatever the churn, and a
+ * PASID attached cannot be freed under the device.  Holds what it got.
+ */
+static int squats_pasids(void *arg)
+{
+	const struct ctx *c = arg;
+	__u32 stdev_id = 0, ioas_id = 0, pasid;
+	int fd, ret, held = 0, i;
+
+	if (!become_delegatee())
+		return 1;
+	fd = mock_pasid_dev(&stdev_id, &ioas_id);
+	if (!CHECK(fd >= 0, "a mock device: %s", strerror(-fd)))
+		return 1;
+	for (pasid = 1; pasid < 16; pasid++) {
+		ret = pasid_op(fd, IOMMU_TEST_OP_PASID_ATTACH, stdev_id, pasid,
+			       ioas_id);
+		if (!ret)
+			held++;
+		else
+			CHECK_ERR(ret, EDQUOT, "attach over the limit");
+	}
+	CHECK(held == SQUAT_MAX, "attached %d PASIDs, its limit is %d", held,
+	      SQUAT_MAX);
+	CHECK_OK(pasid_op(fd, IOMMU_TEST_OP_PASID_DETACH, stdev_id, 1, 0),
+		 "detach");
+	for (i = 0; i < SQUAT_CHURN; i++) {
+		CHECK_OK(pasid_op(fd, IOMMU_TEST_OP_PASID_ATTACH, stdev_id,
+				  0x5000, ioas_id), "churn attach");
+		CHECK_ERR(pasid_op(fd, IOMMU_TEST_OP_PASID_ATTACH, stdev_id,
+				   0x5001, ioas_id), EDQUOT,
+			  "churn attach over the limit");
+		CHECK_OK(pasid_op(fd, IOMMU_TEST_OP_PASID_DETACH, stdev_id,
+				  0x5000, 0), "churn detach");
+	}
+	CHECK_OK(pasid_op(fd, IOMMU_TEST_OP_PASID_ATTACH, stdev_id, 1,
+			  ioas_id), "attach again");
+	CHECK(!check_value(c->dlg, "ioasids.current", SQUAT_MAX), "dlg");
+	CHECK(!check_value(c->dlg, "ioasids.peak", SQUAT_MAX), "dlg peak");
+	return failures;
+}
+
+/*
+ * A tenant that attaches the PASIDs a narrow device needs, up to its
+ * limit, leaves another tenant's SVA bind on a 4-bit device a PASID, and
+ * its /dev/ioasid allocations, and leaves nothing charged.
+ */
+TEST_F(delegation, hostile_pasid_squat)
+{
+	struct stat iommu;
+	pid_t squatter;
+
+	if (access(SVA4_DEV, F_OK) || stat(IOMMUFD_DEV, &iommu))
+		SKIP(return, "no mock SVA device or no %s", IOMMUFD_DEV);
+	ASSERT_EQ(0, cg_write_numeric(self->dlg, "ioasids.max", SQUAT_MAX));
+	ASSERT_EQ(0, cg_write_numeric(self->other, "ioasids.max",
+				      TENANT_MAX));
+	ASSERT_EQ(0, chown(IOMMUFD_DEV, 0, DELEGATEE_GID));
+	ASSERT_EQ(0, chmod(IOMMUFD_DEV, 0660));
+
+	run_on_every_cpu();
+	squatter = holder_start(self->dlg, squats_pasids, &self->c);
+	EXPECT_LT(0, squatter);
+	if (squatter > 0) {
+		EXPECT_EQ(0, run_as(0, 0, self->other, victim_binds,
+				    &self->c));
+		EXPECT_EQ(0, holder_kill(&squatter));
+	}
+	EXPECT_EQ(0, chown(IOMMUFD_DEV, iommu.st_uid, iommu.st_gid));
+	EXPECT_EQ(0, chmod(IOMMUFD_DEV, iommu.st_mode & 07777));
 
 	ASSERT_EQ(0, wait_released(self->dlg));
 	ASSERT_EQ(0, wait_released(self->other));

@@ -3,20 +3,20 @@
  * Fault injection on the paths that charge the ioasids cgroup controller.
  *
  * Each test runs one operation (opening /dev/ioasid, IOASID_ALLOC,
- * IOASID_SET_QUOTA, IOASID_BIND_PRIVATE, IOASID_FREE, creating a cgroup,
- * opening /dev/ioasid and allocating in a new cgroup, mapping and unmapping
- * memory through VFIO's type1 container and through iommufd, and
- * VFIO_IOMMU_PASID_REQUEST) with /proc/thread-self/fail-nth set to 1, 2,
- * 3, ... so that every allocation and user copy on its path fails in turn,
- * until it runs without reaching the failing one.  After every attempt
- * that failed, the operation must have returned an error, and every
- * counter must read as before it: the test cgroup's ioasids.current,
- * ioasids.pinned.current, ioasids.stat and ioasids.events, the root
- * cgroup's ioasids.current and ioasids.stat (all the IOASIDs the allocator
- * holds), the set's usage from IOASID_GET_INFO, the process's locked and
- * pinned memory, and the lowest free IOASID, which an IOASID left
- * allocated without a charge would change.  Once cleaned up, every counter
- * is back to its value at the start, and every cgroup removed is freed.
+ * IOASID_SET_QUOTA, IOASID_BIND_IOMMUFD, IOASID_FREE, creating a cgroup,
+ * opening /dev/ioasid and allocating in a new cgroup, and mapping and
+ * unmapping memory through VFIO's type1 container and through iommufd) with
+ * /proc/thread-self/fail-nth set to 1, 2, 3, ... so that every allocation
+ * and user copy on its path fails in turn, until it runs without reaching
+ * the failing one.  After every attempt that failed, the operation must
+ * have returned an error, and every counter must read as before it: the
+ * test cgroup's ioasids.current, ioasids.pinned.current, ioasids.stat and
+ * ioasids.events, the root cgroup's ioasids.current and ioasids.stat (all
+ * the IOASIDs the allocator holds), the set's usage from IOASID_GET_INFO,
+ * the process's locked and pinned memory, and the lowest free IOASID, which
+ * an IOASID left allocated without a charge would change.  Once cleaned up,
+ * every counter is back to its value at the start, and every cgroup removed
+ * is freed.
  *
  * The operations that write their result back once they completed
  * (IOMMU_IOAS_MAP, VFIO_IOMMU_UNMAP_DMA, IOMMU_IOAS_UNMAP) fail with EFAULT
@@ -48,6 +48,7 @@
 #include <linux/vfio.h>
 
 #include "../kselftest_harness.h"
+#include "../../../../drivers/iommu/iommufd/iommufd_test.h"
 #include "../cgroup/vfio_util.h"
 #include "ioasid_util.h"
 
@@ -57,8 +58,8 @@
 /* More fault points than any path has: a sweep that reaches it is stuck */
 #define MAX_FAULT_POINTS	5000
 
-/* The private ID of the bind tests: large, for several levels of xarray */
-#define PRIVATE_ID	0xdeadbeefU
+/* The iommufd contexts that IOASID_BIND_IOMMUFD takes */
+#define IOMMUFD_DEV	"/dev/iommu"
 
 /* The pages that the pinning tests map */
 #define PIN_PAGES	16
@@ -223,6 +224,11 @@ struct ctx {
 	/* The state of an operation */
 	int fd;
 	__u32 id;
+	/* An iommufd context, without devices, to bind the file to */
+	int iommufd;
+	/* Its IOAS, and a mock device with PASIDs bound to it */
+	__u32 ioas_id;
+	__u32 stdev_id;
 	/* Which limit the limit tests write */
 	bool pinned_limit;
 	struct type1 t;
@@ -374,6 +380,7 @@ static void ctx_setup(struct __test_metadata *_metadata, struct ctx *self)
 	self->probe_fd = -1;
 	self->nth.fd = -1;
 	self->fd = -1;
+	self->iommufd = -1;
 	self->dev = -1;
 	self->t.container = -1;
 	self->t.group = -1;
@@ -410,6 +417,7 @@ static void ctx_teardown(struct __test_metadata *_metadata,
 	if (self->nth.fd >= 0)
 		close(self->nth.fd);
 	close_fd(&self->fd);
+	close_fd(&self->iommufd);
 	close_fd(&self->probe_fd);
 	close_fd(&self->dev);
 	type1_close(&self->t);
@@ -708,28 +716,32 @@ TEST_F_TIMEOUT(fail_nth, set_quota, 600)
 		     "IOASID_SET_QUOTA");
 }
 
-/* IOASID_BIND_PRIVATE */
+/*
+ * IOASID_BIND_IOMMUFD of a file that holds an IOASID: a failed bind leaves
+ * the context free to bind, and the context's release frees the file.
+ */
 
 static void bind_prepare(struct __test_metadata *_metadata,
 			 struct ctx *self)
 {
 	open_file(_metadata, self);
 	ASSERT_EQ(0, alloc_run(self));
+	self->iommufd = open(IOMMUFD_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->iommufd)
+		TH_LOG("%s: %s", IOMMUFD_DEV, strerror(errno));
 }
 
 static int bind_run(struct ctx *self)
 {
-	return ioasid_bind(self->fd, self->id, PRIVATE_ID);
+	return ioasid_bind_iommufd(self->fd, self->iommufd);
 }
 
 static void bind_failed(struct __test_metadata *_metadata,
 			struct ctx *self, int ret)
 {
 	check_set(_metadata, self, 1, IOASID_QUOTA_UNLIMITED);
-	EXPECT_EQ(-ENOENT, ioasid_find(self->fd, PRIVATE_ID));
-	/* Half a binding would make this fail with EBUSY or EEXIST. */
-	EXPECT_EQ(0, ioasid_bind(self->fd, self->id, PRIVATE_ID));
-	EXPECT_EQ(self->id, ioasid_find(self->fd, PRIVATE_ID));
+	/* Half a binding would make this fail with EBUSY. */
+	EXPECT_EQ(0, ioasid_bind_iommufd(self->fd, self->iommufd));
 }
 
 static void bind_done(struct __test_metadata *_metadata,
@@ -737,41 +749,216 @@ static void bind_done(struct __test_metadata *_metadata,
 		      const struct counters *before)
 {
 	check_set(_metadata, self, 1, IOASID_QUOTA_UNLIMITED);
-	EXPECT_EQ(self->id, ioasid_find(self->fd, PRIVATE_ID));
+	EXPECT_EQ(-EBUSY, ioasid_bind_iommufd(self->fd, self->iommufd));
 }
 
-static void free_cleanup(struct __test_metadata *_metadata,
+/*
+ * The file first: a bound context holds it, so its IOASID is freed only
+ * when the context goes, which wait_counters() then checks.
+ */
+static void bind_cleanup(struct __test_metadata *_metadata,
 			 struct ctx *self)
 {
-	int ret = ioasid_free(self->fd, self->id);
-
-	EXPECT_TRUE(ret == 0 || ret == -ENOENT);
-	EXPECT_EQ(-ENOENT, ioasid_find(self->fd, PRIVATE_ID));
-	check_set(_metadata, self, 0, IOASID_QUOTA_UNLIMITED);
 	close_fd(&self->fd);
+	close_fd(&self->iommufd);
 }
 
-static const struct fail_path bind_private_path = {
+static const struct fail_path bind_iommufd_path = {
 	.prepare = bind_prepare,
 	.run = bind_run,
 	.failed = bind_failed,
 	.done = bind_done,
-	.cleanup = free_cleanup,
+	.cleanup = bind_cleanup,
 };
 
-TEST_F_TIMEOUT(fail_nth, bind_private, 600)
+TEST_F_TIMEOUT(fail_nth, bind_iommufd, 600)
 {
-	sweep_ioasid(_metadata, &self->c, &bind_private_path,
-		     "IOASID_BIND_PRIVATE");
+	if (access(IOMMUFD_DEV, F_OK))
+		SKIP(return, "%s: %s", IOMMUFD_DEV, strerror(errno));
+	sweep_ioasid(_metadata, &self->c, &bind_iommufd_path,
+		     "IOASID_BIND_IOMMUFD");
 }
 
-/* IOASID_FREE of a bound IOASID */
+/*
+ * The PASID attach of a mock device with PASIDs (CONFIG_IOMMUFD_TEST), as
+ * VFIO's cdev does it: the first attach of an iommufd context creates its
+ * IOASID set and allocates the PASID there; bound to a file, the context
+ * takes the file's IOASID, or allocates a new one in the file.  A failed
+ * attach leaves the PASID unattached and nothing charged.
+ */
+
+#define ATTACH_PASID	0x9000U
+
+static int mock_cmd(struct ctx *self, struct iommu_test_cmd *cmd)
+{
+	cmd->size = sizeof(*cmd);
+	return ioctl(self->iommufd, IOMMU_TEST_CMD, cmd) ? -errno : 0;
+}
+
+static void attach_prepare(struct __test_metadata *_metadata,
+			   struct ctx *self)
+{
+	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS,
+		.mock_domain_flags.dev_flags = MOCK_FLAGS_DEVICE_PASID,
+	};
+
+	self->iommufd = open(IOMMUFD_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->iommufd)
+		TH_LOG("%s: %s", IOMMUFD_DEV, strerror(errno));
+	ASSERT_EQ(0, ioctl(self->iommufd, IOMMU_IOAS_ALLOC, &alloc));
+	self->ioas_id = alloc.out_ioas_id;
+	cmd.id = self->ioas_id;
+	ASSERT_EQ(0, mock_cmd(self, &cmd));
+	self->stdev_id = cmd.mock_domain_flags.out_stdev_id;
+	self->id = ATTACH_PASID;
+}
+
+static int attach_run(struct ctx *self)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_PASID_ATTACH,
+		.id = self->stdev_id,
+		.pasid_attach = { .pasid = self->id, .pt_id = self->ioas_id },
+	};
+
+	return mock_cmd(self, &cmd);
+}
+
+/* 0 if the PASID is attached to a page table, -errno if it is not */
+static int attach_check(struct ctx *self)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_PASID_CHECK_HWPT,
+		.id = self->stdev_id,
+		.pasid_check.pasid = self->id,
+	};
+
+	return mock_cmd(self, &cmd) ? 0 : -ENOENT;
+}
+
+static void attach_failed(struct __test_metadata *_metadata,
+			  struct ctx *self, int ret)
+{
+	EXPECT_EQ(-ENOENT, attach_check(self))
+		TH_LOG("fault point %u: the PASID is attached",
+		       self->nth.nth);
+	/* The PASID is free, and held by no one: it attaches again. */
+	EXPECT_EQ(0, attach_run(self));
+}
+
+static void attach_done(struct __test_metadata *_metadata,
+			struct ctx *self, const struct counters *before)
+{
+	EXPECT_EQ(0, attach_check(self));
+	EXPECT_EQ(current_plus(before, 1),
+		  cg_value(_metadata, self->cg, "ioasids.current"));
+}
+
+/* Closing the context detaches and frees everything, file included. */
+static void attach_cleanup(struct __test_metadata *_metadata,
+			   struct ctx *self)
+{
+	close_fd(&self->fd);
+	close_fd(&self->iommufd);
+}
+
+static const struct fail_path attach_path = {
+	.prepare = attach_prepare,
+	.run = attach_run,
+	.failed = attach_failed,
+	.done = attach_done,
+	.cleanup = attach_cleanup,
+	.iommufd = true,
+};
+
+/* Skip without a mock device with PASIDs, else sweep @path. */
+static void sweep_attach(struct __test_metadata *_metadata, struct ctx *self,
+			 const struct fail_path *path, const char *name)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS,
+		.mock_domain_flags.dev_flags = MOCK_FLAGS_DEVICE_PASID,
+	};
+	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+	int ret;
+
+	self->iommufd = open(IOMMUFD_DEV, O_RDWR | O_CLOEXEC);
+	if (self->iommufd < 0)
+		SKIP(return, "%s: %s", IOMMUFD_DEV, strerror(errno));
+	ASSERT_EQ(0, ioctl(self->iommufd, IOMMU_IOAS_ALLOC, &alloc));
+	cmd.id = alloc.out_ioas_id;
+	ret = mock_cmd(self, &cmd);
+	close_fd(&self->iommufd);
+	if (ret)
+		SKIP(return, "no mock device with PASIDs: %s", strerror(-ret));
+	wait_counters(_metadata, self, &self->base, "after the probe");
+	sweep(_metadata, self, path, name);
+}
+
+TEST_F_TIMEOUT(fail_nth, pasid_attach, 900)
+{
+	sweep_attach(_metadata, &self->c, &attach_path, "PASID attach");
+}
+
+/* The same, the context bound to a file that holds the PASID already */
+
+static void attach_file_prepare(struct __test_metadata *_metadata,
+				struct ctx *self)
+{
+	long id;
+
+	attach_prepare(_metadata, self);
+	open_file(_metadata, self);
+	id = ioasid_alloc(self->fd);
+	ASSERT_LE(0, id);
+	self->id = id;
+	ASSERT_EQ(0, ioasid_bind_iommufd(self->fd, self->iommufd));
+}
+
+static void attach_file_failed(struct __test_metadata *_metadata,
+			       struct ctx *self, int ret)
+{
+	EXPECT_EQ(-ENOENT, attach_check(self));
+	check_set(_metadata, self, 1, IOASID_QUOTA_UNLIMITED);
+	/* Not pinned by the failed attach: the file may free it. */
+	EXPECT_EQ(0, ioasid_free(self->fd, self->id));
+}
+
+static void attach_file_done(struct __test_metadata *_metadata,
+			     struct ctx *self, const struct counters *before)
+{
+	EXPECT_EQ(0, attach_check(self));
+	EXPECT_EQ(current_plus(before, 0),
+		  cg_value(_metadata, self->cg, "ioasids.current"));
+	EXPECT_EQ(-EBUSY, ioasid_free(self->fd, self->id));
+}
+
+static const struct fail_path attach_file_path = {
+	.prepare = attach_file_prepare,
+	.run = attach_run,
+	.failed = attach_file_failed,
+	.done = attach_file_done,
+	.cleanup = attach_cleanup,
+	.iommufd = true,
+};
+
+TEST_F_TIMEOUT(fail_nth, pasid_attach_file, 900)
+{
+	if (self->c.probe_fd < 0)
+		SKIP(return, "cannot open " IOASID_DEV);
+	sweep_attach(_metadata, &self->c, &attach_file_path,
+		     "PASID attach of a file's IOASID");
+}
+
+/* IOASID_FREE */
 
 static void free_prepare(struct __test_metadata *_metadata,
 			 struct ctx *self)
 {
-	bind_prepare(_metadata, self);
-	ASSERT_EQ(0, ioasid_bind(self->fd, self->id, PRIVATE_ID));
+	open_file(_metadata, self);
+	ASSERT_EQ(0, alloc_run(self));
 }
 
 static int free_run(struct ctx *self)
@@ -782,7 +969,7 @@ static int free_run(struct ctx *self)
 static void free_failed(struct __test_metadata *_metadata,
 			struct ctx *self, int ret)
 {
-	bind_done(_metadata, self, NULL);
+	check_set(_metadata, self, 1, IOASID_QUOTA_UNLIMITED);
 }
 
 static void free_done(struct __test_metadata *_metadata,
@@ -790,12 +977,21 @@ static void free_done(struct __test_metadata *_metadata,
 		      const struct counters *before)
 {
 	check_set(_metadata, self, 0, IOASID_QUOTA_UNLIMITED);
-	EXPECT_EQ(-ENOENT, ioasid_find(self->fd, PRIVATE_ID));
 	EXPECT_EQ(current_plus(before, -1),
 		  cg_value(_metadata, self->cg, "ioasids.current"));
 }
 
-static const struct fail_path free_bound_path = {
+static void free_cleanup(struct __test_metadata *_metadata,
+			 struct ctx *self)
+{
+	int ret = ioasid_free(self->fd, self->id);
+
+	EXPECT_TRUE(ret == 0 || ret == -ENOENT);
+	check_set(_metadata, self, 0, IOASID_QUOTA_UNLIMITED);
+	close_fd(&self->fd);
+}
+
+static const struct fail_path free_path = {
 	.prepare = free_prepare,
 	.run = free_run,
 	.failed = free_failed,
@@ -803,9 +999,9 @@ static const struct fail_path free_bound_path = {
 	.cleanup = free_cleanup,
 };
 
-TEST_F_TIMEOUT(fail_nth, free_bound, 600)
+TEST_F_TIMEOUT(fail_nth, free, 600)
 {
-	sweep_ioasid(_metadata, &self->c, &free_bound_path, "IOASID_FREE");
+	sweep_ioasid(_metadata, &self->c, &free_path, "IOASID_FREE");
 }
 
 /* Wait for the cgroups removed to be freed: no reference leaked. */
@@ -1209,86 +1405,6 @@ TEST_F_TIMEOUT(fail_nth, iommufd_ioas_unmap, 900)
 {
 	sweep_iommufd(_metadata, &self->c, &iommufd_unmap_path,
 		      "IOMMU_IOAS_UNMAP");
-}
-
-/*
- * VFIO_IOMMU_PASID_REQUEST on a new container: the first request creates
- * the process's set, then allocates in it.
- */
-
-static void pasid_prepare(struct __test_metadata *_metadata,
-			  struct ctx *self)
-{
-	ASSERT_EQ(0, type1_open(&self->t));
-}
-
-static int pasid_run(struct ctx *self)
-{
-	int ret;
-
-	ret = pasid_alloc(self->t.container, 1, UINT32_MAX);
-	if (ret < 0)
-		return ret;
-	self->id = ret;
-	return 0;
-}
-
-static void pasid_failed(struct __test_metadata *_metadata,
-			 struct ctx *self, int ret)
-{
-	/* The process holds no PASID. */
-	EXPECT_EQ(-ENOENT, pasid_free(self->t.container, 0, UINT32_MAX));
-}
-
-static void pasid_done(struct __test_metadata *_metadata,
-		       struct ctx *self,
-		       const struct counters *before)
-{
-	char stat[256];
-
-	if (before->lowest_id > 0)
-		EXPECT_EQ(before->lowest_id, self->id);
-	EXPECT_EQ(current_plus(before, 1),
-		  cg_value(_metadata, self->cg, "ioasids.current"));
-	ASSERT_EQ(0, cg_read_file(self->cg, "ioasids.stat", stat,
-				  sizeof(stat)));
-	EXPECT_EQ(key_value(before->stat, "vfio") + 1,
-		  key_value(stat, "vfio"));
-	EXPECT_EQ(0, pasid_free(self->t.container, self->id, self->id));
-}
-
-static void pasid_cleanup(struct __test_metadata *_metadata,
-			  struct ctx *self)
-{
-	type1_close(&self->t);
-}
-
-static void test_vfio_pasid_request(struct __test_metadata *_metadata,
-				    struct ctx *self)
-{
-	const struct fail_path path = {
-		.prepare = pasid_prepare,
-		.run = pasid_run,
-		.failed = pasid_failed,
-		.done = pasid_done,
-		.cleanup = pasid_cleanup,
-	};
-	int ext;
-
-	if (!edu_prepare(_metadata, self))
-		return;
-	ASSERT_EQ(0, type1_open(&self->t));
-	ext = ioctl(self->t.container, VFIO_CHECK_EXTENSION,
-		    VFIO_PASID_REQUEST);
-	type1_close(&self->t);
-	if (ext <= 0)
-		SKIP(return, "no VFIO_PASID_REQUEST");
-	sweep(_metadata, self, &path, "VFIO_IOMMU_PASID_REQUEST");
-}
-
-TEST_F_TIMEOUT(fail_nth, vfio_pasid_request, 900)
-{
-	test_vfio_pasid_request(_metadata, &self->c);
 }
 
 TEST_HARNESS_MAIN

@@ -10,15 +10,19 @@
  * PROT_NONE page, in an unmapped page, in a read-only page, misaligned, or
  * across the boundary of two pages.
  *
- * It keeps a model of every file: the IOASIDs it holds, its quota and its
- * private IDs.  A call that succeeds updates the model as the uAPI says it
- * does; a call that fails must change nothing, and a call whose struct is
- * readable and well-formed must have the outcome the model predicts.
- * Every so often and at the end, the model is compared with what
- * IOASID_GET_INFO reports for each file and with ioasids.current and
- * ioasids.stat of the test cgroup and of the root.  At the end, every
- * binding is looked up, every IOASID freed and every file closed, and the
- * counters must be back to their values at the start.
+ * It keeps a model of every file: the IOASIDs it holds and its quota.  A
+ * call that succeeds updates the model as the uAPI says it does; a call
+ * that fails must change nothing, and a call whose struct is readable and
+ * well-formed must have the outcome the model predicts.  Every so often
+ * and at the end, the model is compared with what IOASID_GET_INFO reports
+ * for each file and with ioasids.current and ioasids.stat of the test
+ * cgroup and of the root.  At the end, every IOASID is freed and every
+ * file closed, and the counters must be back to their values at the
+ * start.
+ *
+ * IOASID_BIND_IOMMUFD is not fuzzed: it takes a file of /dev/iommu, and
+ * hands the file to the iommufd context it binds, which a model of the
+ * files alone cannot follow.
  *
  * A second test makes as many calls from several processes that share the
  * files: then the usage of the files must add up to the charges, and
@@ -58,8 +62,13 @@
 /* Close and reopen a file about once in REOPEN_EVERY calls */
 #define REOPEN_EVERY	3000
 
-/* The number of commands the device knows */
-#define NR_CMDS		6
+/*
+ * The commands the fuzzer makes, 0 to NR_CMDS - 1, and the number of
+ * commands the device knows: the one past them, IOASID_BIND_IOMMUFD, is
+ * never made (see above), and the numbers from NR_DEV_CMDS are unknown.
+ */
+#define NR_CMDS		4
+#define NR_DEV_CMDS	5
 
 static unsigned long nr_iterations = 100000;
 static unsigned long long seed;
@@ -72,8 +81,6 @@ static const struct {
 	{ sizeof(struct ioasid_alloc), "ALLOC" },
 	{ sizeof(struct ioasid_free), "FREE" },
 	{ sizeof(struct ioasid_set_quota), "SET_QUOTA" },
-	{ sizeof(struct ioasid_bind_private), "BIND_PRIVATE" },
-	{ sizeof(struct ioasid_find_private), "FIND_PRIVATE" },
 };
 
 /* What a file holds, as the uAPI says */
@@ -82,8 +89,6 @@ struct model_file {
 	__u32 quota;
 	unsigned int nr;
 	__u32 ids[MAX_IDS];
-	bool bound[MAX_IDS];
-	__u32 private_ids[MAX_IDS];
 };
 
 /* Where the struct of a call is */
@@ -266,23 +271,10 @@ static int model_find(const struct model_file *mf, __u32 id)
 	return -1;
 }
 
-/* The index of the IOASID bound to @private_id in @mf, or -1 */
-static int model_find_private(const struct model_file *mf, __u32 private_id)
-{
-	unsigned int i;
-
-	for (i = 0; i < mf->nr; i++)
-		if (mf->bound[i] && mf->private_ids[i] == private_id)
-			return i;
-	return -1;
-}
-
 static void model_remove(struct model_file *mf, int i)
 {
 	mf->nr--;
 	mf->ids[i] = mf->ids[mf->nr];
-	mf->bound[i] = mf->bound[mf->nr];
-	mf->private_ids[i] = mf->private_ids[mf->nr];
 }
 
 static unsigned int model_total(FIXTURE_DATA(fuzz) * self)
@@ -355,11 +347,6 @@ static __u32 pick_zero(void)
 	return chance(90) ? 0 : (chance(50) ? 1 : rnd32());
 }
 
-static __u32 pick_private(void)
-{
-	return chance(60) ? rnd(16) : rnd32();
-}
-
 /*
  * The struct of command @nr, in @buf (its size field left to the caller):
  * valid more often than not, so that the calls get past the checks.
@@ -372,8 +359,6 @@ static void fill_cmd(FIXTURE_DATA(fuzz) * self, struct model_file *mf,
 		struct ioasid_alloc alloc;
 		struct ioasid_free free;
 		struct ioasid_set_quota quota;
-		struct ioasid_bind_private bind;
-		struct ioasid_find_private find;
 	} *u = buf;
 	__u32 a, b;
 
@@ -419,16 +404,6 @@ static void fill_cmd(FIXTURE_DATA(fuzz) * self, struct model_file *mf,
 		}
 		u->quota.__reserved = pick_zero();
 		break;
-	case IOASID_CMD_BIND_PRIVATE:
-		u->bind.flags = pick_flags(0);
-		u->bind.ioasid = pick_id(self, mf);
-		u->bind.private_id = pick_private();
-		break;
-	case IOASID_CMD_FIND_PRIVATE:
-		u->find.flags = pick_flags(0);
-		u->find.private_id = pick_private();
-		u->find.out_ioasid = pick_zero();
-		break;
 	}
 }
 
@@ -467,18 +442,27 @@ static __u32 pick_size(__u32 size, long page)
 /* A command: mostly one the device knows, else others of its type or not */
 static unsigned long pick_cmd(void)
 {
+	unsigned long cmd;
 	unsigned int type;
 
 	switch (rnd(20)) {
 	case 0:
-		/* Its type, any number, direction and size */
-		return _IOC(rnd(4), IOASID_TYPE, rnd(256), rnd(1 << 14));
+		/* Its type, any number, direction and size; but no bind */
+		do {
+			cmd = _IOC(rnd(4), IOASID_TYPE, rnd(256),
+				   rnd(1 << 14));
+		} while (cmd == IOASID_BIND_IOMMUFD);
+		return cmd;
 	case 1:
 		/* Just past the last command */
-		return _IO(IOASID_TYPE, NR_CMDS + rnd(4));
+		return _IO(IOASID_TYPE, NR_DEV_CMDS + rnd(4));
 	case 2:
-		/* The number of a command with a direction and a size */
-		return _IOC(1 + rnd(3), IOASID_TYPE, rnd(NR_CMDS), rnd(64));
+		/*
+		 * The number of a command with a direction and a size, which
+		 * makes it another command, unknown: even the bind's.
+		 */
+		return _IOC(1 + rnd(3), IOASID_TYPE, rnd(NR_DEV_CMDS),
+			    rnd(64));
 	case 3:
 	case 4:
 		/*
@@ -497,7 +481,10 @@ static unsigned long pick_cmd(void)
 	}
 }
 
-/* The command's number if the device knows it, or -1 */
+/*
+ * The command's number if the device knows it, or -1; pick_cmd() never
+ * makes IOASID_BIND_IOMMUFD, the one known command past NR_CMDS.
+ */
 static int known_cmd(unsigned long cmd)
 {
 	unsigned int nr = _IOC_NR(cmd);
@@ -616,30 +603,6 @@ static void check_model(struct __test_metadata *_metadata,
 		TH_LOG("%s: the root's ioasids.current", when);
 }
 
-/* Every binding of the model is there. */
-static void check_bindings(struct __test_metadata *_metadata,
-			   FIXTURE_DATA(fuzz) * self)
-{
-	struct ioasid_find_private find;
-	unsigned int i, j;
-
-	for (i = 0; i < NR_FILES; i++) {
-		struct model_file *mf = &self->files[i];
-
-		for (j = 0; j < mf->nr; j++) {
-			if (!mf->bound[j])
-				continue;
-			memset(&find, 0, sizeof(find));
-			find.size = sizeof(find);
-			find.private_id = mf->private_ids[j];
-			ASSERT_EQ(0, ioctl(mf->fd, IOASID_FIND_PRIVATE, &find))
-				TH_LOG("file %u: private ID %u", i,
-				       mf->private_ids[j]);
-			ASSERT_EQ(mf->ids[j], find.out_ioasid);
-		}
-	}
-}
-
 /* What expected_errno() returns when the model cannot tell */
 #define OUTCOME_UNKNOWN	1
 
@@ -652,9 +615,6 @@ static int expected_errno(FIXTURE_DATA(fuzz) * self, struct model_file *mf,
 {
 	const struct ioasid_alloc *alloc = buf;
 	const struct ioasid_free *free_cmd = buf;
-	const struct ioasid_bind_private *bind = buf;
-	const struct ioasid_find_private *find = buf;
-	int i;
 
 	switch (nr) {
 	case IOASID_CMD_GET_INFO:
@@ -671,19 +631,6 @@ static int expected_errno(FIXTURE_DATA(fuzz) * self, struct model_file *mf,
 		return OUTCOME_UNKNOWN;
 	case IOASID_CMD_FREE:
 		return model_find(mf, free_cmd->ioasid) < 0 ? -ENOENT : 0;
-	case IOASID_CMD_BIND_PRIVATE:
-		i = model_find(mf, bind->ioasid);
-		if (i < 0)
-			return -ENOENT;
-		if (mf->bound[i])
-			return -EBUSY;
-		if (model_find_private(mf, bind->private_id) >= 0)
-			return -EEXIST;
-		/* ENOMEM, or a success */
-		return OUTCOME_UNKNOWN;
-	case IOASID_CMD_FIND_PRIVATE:
-		i = model_find_private(mf, find->private_id);
-		return i < 0 ? -ENOENT : 0;
 	}
 	return OUTCOME_UNKNOWN;
 }
@@ -695,8 +642,6 @@ static bool well_formed(unsigned int nr, const void *buf)
 	const struct ioasid_alloc *alloc = buf;
 	const struct ioasid_free *free_cmd = buf;
 	const struct ioasid_set_quota *quota = buf;
-	const struct ioasid_bind_private *bind = buf;
-	const struct ioasid_find_private *find = buf;
 
 	switch (nr) {
 	case IOASID_CMD_GET_INFO:
@@ -710,10 +655,6 @@ static bool well_formed(unsigned int nr, const void *buf)
 		return !free_cmd->flags && !free_cmd->__reserved;
 	case IOASID_CMD_SET_QUOTA:
 		return !quota->flags && !quota->__reserved;
-	case IOASID_CMD_BIND_PRIVATE:
-		return !bind->flags;
-	case IOASID_CMD_FIND_PRIVATE:
-		return !find->flags && !find->out_ioasid;
 	}
 	return false;
 }
@@ -728,9 +669,6 @@ static void call_succeeded(struct __test_metadata *_metadata,
 	const struct ioasid_alloc *alloc = out;
 	const struct ioasid_free *free_cmd = in;
 	const struct ioasid_set_quota *quota = in;
-	const struct ioasid_bind_private *bind = in;
-	const struct ioasid_find_private *find_in = in;
-	const struct ioasid_find_private *find = out;
 	__u32 id;
 	int i;
 
@@ -755,7 +693,6 @@ static void call_succeeded(struct __test_metadata *_metadata,
 		ASSERT_FALSE(model_held(self, id))
 			TH_LOG("ALLOC returned %u, which a file holds", id);
 		mf->ids[mf->nr] = id;
-		mf->bound[mf->nr] = false;
 		mf->nr++;
 		break;
 	case IOASID_CMD_FREE:
@@ -767,23 +704,6 @@ static void call_succeeded(struct __test_metadata *_metadata,
 		break;
 	case IOASID_CMD_SET_QUOTA:
 		mf->quota = quota->quota;
-		break;
-	case IOASID_CMD_BIND_PRIVATE:
-		i = model_find(mf, bind->ioasid);
-		ASSERT_LE(0, i)
-			TH_LOG("BIND of %u, which the file does not hold",
-			       bind->ioasid);
-		ASSERT_FALSE(mf->bound[i]);
-		ASSERT_GT(0, model_find_private(mf, bind->private_id));
-		mf->bound[i] = true;
-		mf->private_ids[i] = bind->private_id;
-		break;
-	case IOASID_CMD_FIND_PRIVATE:
-		i = model_find_private(mf, find_in->private_id);
-		ASSERT_LE(0, i)
-			TH_LOG("FIND of private ID %u, which is not bound",
-			       find_in->private_id);
-		ASSERT_EQ(mf->ids[i], find->out_ioasid);
 		break;
 	}
 }
@@ -807,7 +727,6 @@ static void blind_update(FIXTURE_DATA(fuzz) * self, struct model_file *mf,
 			break;
 		memcpy(&alloc, ptr, sizeof(alloc));
 		mf->ids[mf->nr] = alloc.out_ioasid;
-		mf->bound[mf->nr] = false;
 		mf->nr++;
 		break;
 	case IOASID_CMD_FREE:
@@ -892,8 +811,7 @@ static void fuzz_one(struct __test_metadata *_metadata,
 		/* Only a struct the kernel could read, and write back to */
 		ASSERT_TRUE(ptr_rw(kind) ||
 			    (kind == PTR_RO && nr != IOASID_CMD_GET_INFO &&
-			     nr != IOASID_CMD_ALLOC &&
-			     nr != IOASID_CMD_FIND_PRIVATE))
+			     nr != IOASID_CMD_ALLOC))
 			TH_LOG("call %lu: %s at %p succeeded", iter,
 			       cmd_info[nr].name, ptr);
 		memset(out_buf, 0, sizeof(out_buf));
@@ -922,8 +840,7 @@ static void fuzz_one(struct __test_metadata *_metadata,
 	if (!clean)
 		return;
 	want = expected_errno(self, mf, nr, tmpl);
-	if (kind == PTR_RO && want == 0 &&
-	    (nr == IOASID_CMD_GET_INFO || nr == IOASID_CMD_FIND_PRIVATE))
+	if (kind == PTR_RO && want == 0 && nr == IOASID_CMD_GET_INFO)
 		want = -EFAULT;
 	if (want != OUTCOME_UNKNOWN)
 		ASSERT_EQ(want, -err)
@@ -979,7 +896,6 @@ TEST_F_TIMEOUT(fuzz, ioctls, 900)
 			check_model(_metadata, self, "periodic check");
 	}
 	check_model(_metadata, self, "at the end");
-	check_bindings(_metadata, self);
 	print_stats(self, now() - start);
 
 	/* Free everything, and close: back to the start. */

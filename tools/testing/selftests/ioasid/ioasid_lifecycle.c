@@ -22,7 +22,6 @@
 #include <fcntl.h>
 #include <linux/ioasid.h>
 #include <linux/limits.h>
-#include <linux/vfio.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -219,14 +218,10 @@ static void *alloc_loop(void *arg)
 
 	for (;;) {
 		ret = ioasid_alloc(l->fd);
-		if (ret > 0) {
+		if (ret > 0)
 			ids[nr++] = ret;
-			if (nr % 2 && ioasid_bind(l->fd, ret, ret))
-				__atomic_add_fetch(&l->pr->errors, 1,
-						   __ATOMIC_RELAXED);
-		} else if (ret != -EBUSY) {
+		else if (ret != -EBUSY)
 			__atomic_add_fetch(&l->pr->errors, 1, __ATOMIC_RELAXED);
-		}
 		if (nr == ARRAY_SIZE(ids) || (ret == -EBUSY && nr)) {
 			nr--;
 			if (ioasid_free(l->fd, ids[nr]))
@@ -304,19 +299,6 @@ TEST_F_TIMEOUT(lifecycle, kill_in_alloc_loop, 120)
 	free(cg);
 }
 
-/* VFIO_CHECK_EXTENSION(VFIO_PASID_REQUEST), then allocate @nr PASIDs */
-static int vfio_pasids(int container, int nr)
-{
-	int i;
-
-	if (ioctl(container, VFIO_CHECK_EXTENSION, VFIO_PASID_REQUEST) <= 0)
-		return 0;
-	for (i = 0; i < nr; i++)
-		if (pasid_alloc(container, 1, (1U << 20) - 1) <= 0)
-			return -1;
-	return 0;
-}
-
 /* What a killed child maps memory through */
 enum pin_kind {
 	PIN_TYPE1,
@@ -325,9 +307,11 @@ enum pin_kind {
 };
 
 /*
- * In @cg: hold IOASIDs of /dev/ioasid and of VFIO, and map and unmap @len
- * bytes for DMA, through a type1 container or iommufd, again and again,
- * until killed.  The buffer is not populated: the map faults it in.
+ * In @cg: hold IOASIDs of /dev/ioasid, and map and unmap @len bytes for
+ * DMA, through a type1 container or iommufd, again and again, until
+ * killed.  The buffer is not populated: the map faults it in.  With
+ * iommufd, the file is bound to the iommufd context and closed, so that
+ * the context holds its last reference: the IOASIDs go with the context.
  */
 static void map_child(const char *cg, struct progress *pr, size_t len,
 		      enum pin_kind kind)
@@ -352,9 +336,13 @@ static void map_child(const char *cg, struct progress *pr, size_t len,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED)
 		_exit(1);
-	if (kind == PIN_TYPE1 ?
-	    type1_open(&t) || vfio_pasids(t.container, 2) : iommufd_open(&f))
+	if (kind == PIN_TYPE1 ? type1_open(&t) : iommufd_open(&f))
 		_exit(1);
+	if (kind != PIN_TYPE1) {
+		if (ioasid_bind_iommufd(fd, f.iommufd))
+			_exit(1);
+		close(fd);
+	}
 
 	for (;;) {
 		start = now_ns();
@@ -502,9 +490,9 @@ static void race_error(struct race *r, const char *what, int err)
 }
 
 /*
- * Allocate, bind, look up, free and so on, through whatever file @r->fd is
- * by then: the file may be closed or replaced between two ioctls, or
- * during one.
+ * Allocate, query, set the quota, free and so on, through whatever file
+ * @r->fd is by then: the file may be closed or replaced between two
+ * ioctls, or during one.
  */
 static void *race_ioctls(void *arg)
 {
@@ -522,24 +510,16 @@ static void *race_ioctls(void *arg)
 			race_error(r, "IOASID_ALLOC", -id);
 			continue;
 		}
-		/*
-		 * Another file by now: EBADF if none, ENOENT if it does not
-		 * hold the IOASID, EBUSY or EEXIST if it holds it too and
-		 * another thread bound it.
-		 */
-		ret = ioasid_bind(fd, id, id);
-		if (ret && ret != -EBADF && ret != -ENOENT && ret != -EBUSY &&
-		    ret != -EEXIST)
-			race_error(r, "IOASID_BIND_PRIVATE", -ret);
-		ret = ioasid_find(fd, id);
-		if (ret < 0 && ret != -EBADF && ret != -ENOENT)
-			race_error(r, "IOASID_FIND_PRIVATE", -ret);
 		ret = ioasid_get_info(fd, &info);
 		if (ret && ret != -EBADF)
 			race_error(r, "IOASID_GET_INFO", -ret);
 		ret = ioasid_set_quota(fd, IOASID_QUOTA_UNLIMITED);
 		if (ret && ret != -EBADF)
 			race_error(r, "IOASID_SET_QUOTA", -ret);
+		/*
+		 * Another file by now: EBADF if none, ENOENT if it does not
+		 * hold the IOASID.
+		 */
 		if (id % 2) {
 			ret = ioasid_free(fd, id);
 			if (ret && ret != -EBADF && ret != -ENOENT)

@@ -40,8 +40,8 @@
  *   limit the cgroup ever had;
  * - file_accounting: IOASID_GET_INFO of a file reports the IOASIDs that the
  *   threads of its worker hold and the quota they set; a successful
- *   allocation leaves the file at or under its quota; a file neither frees
- *   nor finds the IOASID of another file;
+ *   allocation leaves the file at or under its quota; a file does not free
+ *   the IOASID of another file;
  * - removed_cgroups: a cgroup removed with IOASIDs charged keeps them
  *   charged to its parent, and its last limit still applies to the file
  *   that is still open; its peak never exceeded its limit;
@@ -125,7 +125,6 @@
 #define PCT_REOPEN		2
 #define PCT_FILE		3
 #define PCT_FREE		30
-#define PCT_BIND		25
 
 /* The cgroups of the test that have ioasids files */
 enum node { N_T, N_A, N_B, N_C, N_D, NR_NODES };
@@ -158,9 +157,9 @@ static const struct {
 };
 
 enum counter {
-	S_ALLOC, S_FREE, S_BUSY, S_BIND, S_CHECKED, S_CHECKED_AT_LIMIT,
-	S_REOPEN, S_MIGRATE, S_LIMIT, S_REMOVED, S_REMOVED_ALLOC,
-	S_QUOTA, S_FILE_CHECK, S_EBUSY, S_DOUBLE, S_OVER, S_REMOVED_ERROR,
+	S_ALLOC, S_FREE, S_BUSY, S_CHECKED, S_CHECKED_AT_LIMIT, S_REOPEN,
+	S_MIGRATE, S_LIMIT, S_REMOVED, S_REMOVED_ALLOC, S_QUOTA,
+	S_FILE_CHECK, S_EBUSY, S_DOUBLE, S_OVER, S_REMOVED_ERROR,
 	S_FILE_ERROR, S_ERROR, NR_STATS
 };
 
@@ -168,7 +167,6 @@ static const char *const stat_names[NR_STATS] = {
 	[S_ALLOC] = "allocs",
 	[S_FREE] = "frees",
 	[S_BUSY] = "workers_refused",
-	[S_BIND] = "binds",
 	[S_CHECKED] = "checked_allocs",
 	[S_CHECKED_AT_LIMIT] = "checked_at_limit",
 	[S_REOPEN] = "reopens",
@@ -188,8 +186,8 @@ static const char *const stat_names[NR_STATS] = {
 
 /* The kinds of operations that must have run */
 static const enum counter must_run[] = {
-	S_ALLOC, S_FREE, S_BUSY, S_BIND, S_CHECKED, S_REOPEN, S_MIGRATE,
-	S_LIMIT, S_REMOVED, S_QUOTA, S_FILE_CHECK,
+	S_ALLOC, S_FREE, S_BUSY, S_CHECKED, S_REOPEN, S_MIGRATE, S_LIMIT,
+	S_REMOVED, S_QUOTA, S_FILE_CHECK,
 };
 
 enum check {
@@ -433,7 +431,7 @@ static int cg_rmdir(const char *cg)
 static bool stat_is(const char *cg, long nr)
 {
 	static const char *const zero_keys[] = {
-		"kernel", "sva", "vfio", "pinned_vfio", "pinned_iommufd",
+		"kernel", "sva", "iommufd", "pinned_vfio", "pinned_iommufd",
 	};
 	unsigned int i;
 	long val;
@@ -588,7 +586,7 @@ static void free_one(struct wthread *t, int i)
 static void alloc_one(struct wthread *t)
 {
 	struct wproc *p = t->p;
-	long ret, found;
+	long ret;
 	int n;
 
 	if (t->checked) {
@@ -626,24 +624,8 @@ static void alloc_one(struct wthread *t)
 			free_one(t, rnd32() % t->nr);
 		return;
 	}
-	if (ret <= 0) {
+	if (ret <= 0)
 		unexpected("IOASID_ALLOC: %s", ret ? strerror(-ret) : "IOASID 0");
-		return;
-	}
-
-	/* The IOASID is its own private ID: unique in the file */
-	if (rnd32() % 100 < PCT_BIND) {
-		n = ioasid_bind(p->fd, ret, ret);
-		found = n ? n : ioasid_find(p->fd, ret);
-		if (found < 0)
-			unexpected("binding IOASID %ld: %s", ret,
-				   strerror(-found));
-		else if (found != ret)
-			unexpected("private ID %ld finds IOASID %ld", ret,
-				   found);
-		else
-			count(S_BIND);
-	}
 }
 
 /* Forget every IOASID of @p, before closing its file; under p->lock */
@@ -702,9 +684,8 @@ static bool holds(struct wproc *p, __u32 ioasid)
 
 /*
  * With no other thread of @p in an ioctl: the file of @p reports the
- * IOASIDs its threads hold and its quota; it neither frees nor finds an
- * IOASID of another file; then it gets a new quota, sometimes under its
- * usage.
+ * IOASIDs its threads hold and its quota; it does not free an IOASID of
+ * another file; then it gets a new quota, sometimes under its usage.
  */
 static void check_file(struct wproc *p)
 {
@@ -722,12 +703,8 @@ static void check_file(struct wproc *p)
 		file_error("usage %u and quota %u, expected %ld and %u",
 			   info.usage, info.quota, p->held, p->quota);
 
-	/* The IOASID is its own private ID, in the file that holds it */
+	/* An IOASID belongs to the file that allocated it */
 	if (other && !holds(p, other)) {
-		ret = ioasid_find(p->fd, other);
-		if (ret != -ENOENT)
-			file_error("IOASID_FIND_PRIVATE %u of another file: %s",
-				   other, ret < 0 ? strerror(-ret) : "found");
 		ret = ioasid_free(p->fd, other);
 		if (ret != -ENOENT)
 			file_error("IOASID_FREE %u of another file: %s", other,

@@ -4,9 +4,9 @@
  *
  * Each open file of /dev/ioasid is one IOASID set.  The tests check what
  * the header promises: the values IOASID_GET_INFO reports, the IDs and
- * errors of IOASID_ALLOC and IOASID_FREE, the quota, the private IDs, the
- * size, flag and pointer conventions of every command, and the lifetime of
- * a set across fork() and close().
+ * errors of IOASID_ALLOC and IOASID_FREE, the quota, IOASID_BIND_IOMMUFD,
+ * the size, flag and pointer conventions of every command, and the
+ * lifetime of a set across fork() and close().
  *
  * The IOASID space is system-wide, so the tests do not assume that it is
  * empty: where an exact ID matters they ask for it with IOASID_ALLOC_RANGE.
@@ -32,6 +32,7 @@
 #include "../kselftest_harness.h"
 
 #define IOASID_DEV "/dev/ioasid"
+#define IOMMUFD_DEV "/dev/iommu"
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
 /* The documented size of the IOASID space, and the first IOASID of a file */
@@ -46,6 +47,9 @@
 
 /* A flag bit that no command knows: the highest */
 #define IOASID_BAD_FLAG 0x80000000U
+
+/* How long to wait for the release of a file that another file held */
+#define RELEASE_TIMEOUT_MS 2000
 
 #define EXPECT_ERRNO(expected_errno, cmd)         \
 	do {                                      \
@@ -70,10 +74,8 @@ static const struct {
 	  offsetof(struct ioasid_free, __reserved) + sizeof(__u32) },
 	{ IOASID_SET_QUOTA, sizeof(struct ioasid_set_quota),
 	  offsetof(struct ioasid_set_quota, __reserved) + sizeof(__u32) },
-	{ IOASID_BIND_PRIVATE, sizeof(struct ioasid_bind_private),
-	  offsetof(struct ioasid_bind_private, private_id) + sizeof(__u32) },
-	{ IOASID_FIND_PRIVATE, sizeof(struct ioasid_find_private),
-	  offsetof(struct ioasid_find_private, out_ioasid) + sizeof(__u32) },
+	{ IOASID_BIND_IOMMUFD, sizeof(struct ioasid_bind_iommufd),
+	  offsetof(struct ioasid_bind_iommufd, __reserved) + sizeof(__u32) },
 };
 
 static int _test_ioctl_get_info(int fd, struct ioasid_get_info *info)
@@ -122,31 +124,14 @@ static int _test_ioctl_set_quota(int fd, __u32 quota)
 	return ioctl(fd, IOASID_SET_QUOTA, &cmd);
 }
 
-static int _test_ioctl_bind(int fd, __u32 ioasid, __u32 private_id)
+static int _test_ioctl_bind_iommufd(int fd, int iommufd)
 {
-	struct ioasid_bind_private cmd = {
+	struct ioasid_bind_iommufd cmd = {
 		.size = sizeof(cmd),
-		.ioasid = ioasid,
-		.private_id = private_id,
+		.iommufd = iommufd,
 	};
 
-	return ioctl(fd, IOASID_BIND_PRIVATE, &cmd);
-}
-
-static int _test_ioctl_find(int fd, __u32 private_id, __u32 *out_ioasid)
-{
-	struct ioasid_find_private cmd = {
-		.size = sizeof(cmd),
-		.private_id = private_id,
-	};
-	int ret;
-
-	ret = ioctl(fd, IOASID_FIND_PRIVATE, &cmd);
-	if (ret)
-		return ret;
-	if (out_ioasid)
-		*out_ioasid = cmd.out_ioasid;
-	return 0;
+	return ioctl(fd, IOASID_BIND_IOMMUFD, &cmd);
 }
 
 #define test_cmd_get_info(fd, info) \
@@ -170,20 +155,10 @@ static int _test_ioctl_find(int fd, __u32 private_id, __u32 *out_ioasid)
 #define test_cmd_set_quota(fd, quota) \
 	ASSERT_EQ(0, _test_ioctl_set_quota(fd, quota))
 
-#define test_cmd_bind(fd, ioasid, private_id) \
-	ASSERT_EQ(0, _test_ioctl_bind(fd, ioasid, private_id))
-#define test_err_bind(_errno, fd, ioasid, private_id) \
-	EXPECT_ERRNO(_errno, _test_ioctl_bind(fd, ioasid, private_id))
-
-#define test_cmd_find(fd, private_id, expected)                         \
-	do {                                                            \
-		__u32 __found = 0;                                      \
-									\
-		ASSERT_EQ(0, _test_ioctl_find(fd, private_id, &__found)); \
-		ASSERT_EQ(expected, __found);                           \
-	} while (0)
-#define test_err_find(_errno, fd, private_id) \
-	EXPECT_ERRNO(_errno, _test_ioctl_find(fd, private_id, NULL))
+#define test_cmd_bind_iommufd(fd, iommufd) \
+	ASSERT_EQ(0, _test_ioctl_bind_iommufd(fd, iommufd))
+#define test_err_bind_iommufd(_errno, fd, iommufd) \
+	EXPECT_ERRNO(_errno, _test_ioctl_bind_iommufd(fd, iommufd))
 
 /* The number of IOASIDs the file holds, as IOASID_GET_INFO reports it */
 #define test_usage(fd, expected)                      \
@@ -667,163 +642,173 @@ TEST_F(ioasid, set_quota_below_usage)
 	test_quota(self->fd, 1);
 }
 
-TEST_F(ioasid, bind_find_private)
+/* A new iommufd context: its file descriptor, or -errno */
+static int open_iommufd(void)
 {
-	__u32 a, b, c;
+	int fd = open(IOMMUFD_DEV, O_RDWR);
 
-	if (self->max_ioasid < 3)
-		SKIP(return, TOO_FEW_IOASIDS, 3, self->max_ioasid);
-
-	test_cmd_alloc(self->fd, &a);
-	test_cmd_bind(self->fd, a, 7);
-	test_cmd_find(self->fd, 7, a);
-
-	/* A private ID is any __u32 */
-	test_cmd_alloc(self->fd, &b);
-	test_cmd_bind(self->fd, b, 0);
-	test_cmd_alloc(self->fd, &c);
-	test_cmd_bind(self->fd, c, UINT32_MAX);
-	test_cmd_find(self->fd, 0, b);
-	test_cmd_find(self->fd, UINT32_MAX, c);
-	test_cmd_find(self->fd, 7, a);
-
-	/* Binding neither allocates nor frees */
-	test_usage(self->fd, 3);
+	return fd < 0 ? -errno : fd;
 }
 
-TEST_F(ioasid, find_private_unknown)
+/* Whether open_iommufd() failed because the kernel has no iommufd */
+static bool no_iommufd(int ret)
 {
-	struct ioasid_find_private cmd = {
+	return ret == -ENOENT || ret == -ENODEV || ret == -ENXIO;
+}
+
+/*
+ * IOASID_ALLOC_RANGE of @id alone, retried while another set still holds
+ * it: a file is released with its last reference, which its holder may
+ * drop a little after the close() that ends it.  0, or -1 with errno.
+ */
+static int alloc_released(int fd, __u32 id)
+{
+	int tries;
+
+	for (tries = 0; tries < RELEASE_TIMEOUT_MS / 10; tries++) {
+		if (!_test_ioctl_alloc(fd, IOASID_ALLOC_RANGE, id, id, NULL))
+			return 0;
+		if (errno != ENOSPC)
+			return -1;
+		usleep(10000);
+	}
+	return -1;
+}
+
+/*
+ * The errors of IOASID_BIND_IOMMUFD that need no iommufd context; the
+ * unknown flags are in cmd_flags.
+ */
+TEST_F(ioasid, bind_iommufd_errors)
+{
+	struct ioasid_bind_iommufd cmd = {
 		.size = sizeof(cmd),
-		.private_id = 7,
-		.out_ioasid = 1,
+		.iommufd = -1,
+		.__reserved = 1,
 	};
-	__u32 id;
+	int closed, null;
 
-	if (self->max_ioasid < 1)
-		SKIP(return, TOO_FEW_IOASIDS, 1, self->max_ioasid);
+	/* __reserved is checked before the file descriptor */
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, IOASID_BIND_IOMMUFD, &cmd));
 
-	test_err_find(ENOENT, self->fd, 7);
-	test_err_find(ENOENT, self->fd, 0);
-	test_err_find(ENOENT, self->fd, UINT32_MAX);
+	/* No open file: EBADF */
+	test_err_bind_iommufd(EBADF, self->fd, -1);
+	closed = open("/dev/null", O_RDWR);
+	ASSERT_LE(0, closed);
+	ASSERT_EQ(0, close(closed));
+	test_err_bind_iommufd(EBADF, self->fd, closed);
 
-	test_cmd_alloc(self->fd, &id);
-	test_cmd_bind(self->fd, id, 7);
-	test_err_find(ENOENT, self->fd, 8);
-	/* An IOASID is not a private ID */
-	if (id != 7)
-		test_err_find(ENOENT, self->fd, id);
+	/* An open file that is not /dev/iommu: EINVAL */
+	null = open("/dev/null", O_RDWR);
+	ASSERT_LE(0, null);
+	test_err_bind_iommufd(EINVAL, self->fd, null);
+	ASSERT_EQ(0, close(null));
+	/* Nor is a file of /dev/ioasid, this one included */
+	test_err_bind_iommufd(EINVAL, self->fd, self->fd);
 
-	/* out_ioasid is output only */
-	EXPECT_ERRNO(EINVAL, ioctl(self->fd, IOASID_FIND_PRIVATE, &cmd));
-	cmd.out_ioasid = 0;
-	ASSERT_EQ(0, ioctl(self->fd, IOASID_FIND_PRIVATE, &cmd));
-	EXPECT_EQ(id, cmd.out_ioasid);
+	test_usage(self->fd, 0);
+	test_quota(self->fd, IOASID_QUOTA_UNLIMITED);
 }
 
-TEST_F(ioasid, bind_private_errors)
+/*
+ * A context takes the set of one file, once: binding it again fails with
+ * EBUSY, from any file.  The binding changes nothing in the file, which
+ * holds nothing of the context and so outlives it intact.
+ */
+TEST_F(ioasid, bind_iommufd)
 {
-	__u32 a, b, c;
-	int other;
-
-	if (self->max_ioasid < 3)
-		SKIP(return, TOO_FEW_IOASIDS, 3, self->max_ioasid);
-
-	test_cmd_alloc(self->fd, &a);
-	test_cmd_alloc(self->fd, &b);
-	test_cmd_bind(self->fd, a, 7);
-
-	/* ENOENT: an IOASID the file does not hold */
-	test_err_bind(ENOENT, self->fd, 0, 8);
-	test_err_bind(ENOENT, self->fd, UINT32_MAX, 8);
-	test_cmd_alloc(self->fd, &c);
-	test_cmd_free(self->fd, c);
-	test_err_bind(ENOENT, self->fd, c, 8);
-	other = open(IOASID_DEV, O_RDWR);
-	ASSERT_LE(0, other);
-	test_cmd_alloc(other, &c);
-	test_err_bind(ENOENT, self->fd, c, 8);
-	test_err_find(ENOENT, other, 8);
-	ASSERT_EQ(0, close(other));
-	test_err_find(ENOENT, self->fd, 8);
-
-	/* EBUSY: a already has a private ID, and keeps it */
-	test_err_bind(EBUSY, self->fd, a, 8);
-	test_err_bind(EBUSY, self->fd, a, 7);
-	test_err_find(ENOENT, self->fd, 8);
-	test_cmd_find(self->fd, 7, a);
-
-	/* EEXIST: 7 is bound to a, and stays so */
-	test_err_bind(EEXIST, self->fd, b, 7);
-	test_cmd_find(self->fd, 7, a);
-
-	/* The failed binds left b unbound */
-	test_cmd_bind(self->fd, b, 8);
-	test_cmd_find(self->fd, 8, b);
-	test_cmd_find(self->fd, 7, a);
-	test_usage(self->fd, 2);
-}
-
-/* FREE drops the binding along with the IOASID */
-TEST_F(ioasid, bind_private_after_free)
-{
-	__u32 a, b, id;
-
-	if (self->max_ioasid < 2)
-		SKIP(return, TOO_FEW_IOASIDS, 2, self->max_ioasid);
-
-	test_cmd_alloc(self->fd, &a);
-	test_cmd_alloc(self->fd, &b);
-	test_cmd_bind(self->fd, a, 7);
-	test_cmd_free(self->fd, a);
-	test_err_find(ENOENT, self->fd, 7);
-
-	/* The private ID is free again */
-	test_cmd_bind(self->fd, b, 7);
-	test_cmd_find(self->fd, 7, b);
-
-	/* The IOASID comes back without a binding */
-	test_cmd_alloc_range(self->fd, a, a, &id);
-	ASSERT_EQ(a, id);
-	test_cmd_bind(self->fd, a, 8);
-	test_cmd_find(self->fd, 8, a);
-
-	test_cmd_free(self->fd, b);
-	test_err_find(ENOENT, self->fd, 7);
-	test_cmd_find(self->fd, 8, a);
-}
-
-/* Private IDs are per file */
-TEST_F(ioasid, bind_private_per_file)
-{
+	struct ioasid_bind_iommufd cmd = { .size = sizeof(cmd) };
+	int iommufd, iommufd2, other;
 	__u32 a, b;
-	int other;
 
 	if (self->max_ioasid < 2)
 		SKIP(return, TOO_FEW_IOASIDS, 2, self->max_ioasid);
+	iommufd = open_iommufd();
+	if (no_iommufd(iommufd))
+		SKIP(return, "%s: %s", IOMMUFD_DEV, strerror(-iommufd));
+	ASSERT_LE(0, iommufd)
+		TH_LOG("%s: %s", IOMMUFD_DEV, strerror(-iommufd));
 
 	test_cmd_alloc(self->fd, &a);
-	test_cmd_bind(self->fd, a, 7);
 
+	/* A bad struct leaves the context free to bind */
+	cmd.iommufd = iommufd;
+	cmd.flags = 1;
+	EXPECT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOASID_BIND_IOMMUFD, &cmd));
+	cmd.flags = 0;
+	cmd.__reserved = 1;
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, IOASID_BIND_IOMMUFD, &cmd));
+
+	/* Binding neither allocates nor frees, and the file works on */
+	test_cmd_bind_iommufd(self->fd, iommufd);
+	test_usage(self->fd, 1);
+	test_quota(self->fd, IOASID_QUOTA_UNLIMITED);
+	test_cmd_alloc(self->fd, &b);
+	test_cmd_free(self->fd, a);
+	test_usage(self->fd, 1);
+
+	/* The context has its set: no file can replace it */
+	test_err_bind_iommufd(EBUSY, self->fd, iommufd);
 	other = open(IOASID_DEV, O_RDWR);
 	ASSERT_LE(0, other);
-	test_err_find(ENOENT, other, 7);
+	test_err_bind_iommufd(EBUSY, other, iommufd);
+	test_usage(other, 0);
 
-	/* The other file may bind the same private ID to its own IOASID */
-	test_cmd_alloc(other, &b);
-	test_cmd_bind(other, b, 7);
-	test_cmd_find(other, 7, b);
-	test_cmd_find(self->fd, 7, a);
-
-	/* Freeing in one file leaves the other's binding */
-	test_cmd_free(other, b);
-	test_err_find(ENOENT, other, 7);
-	test_cmd_find(self->fd, 7, a);
-
-	test_cmd_alloc(other, &b);
-	test_cmd_bind(other, b, 7);
+	/* EBUSY is the context's: another one binds */
+	iommufd2 = open_iommufd();
+	ASSERT_LE(0, iommufd2);
+	test_cmd_bind_iommufd(other, iommufd2);
+	ASSERT_EQ(0, close(iommufd2));
 	ASSERT_EQ(0, close(other));
-	test_cmd_find(self->fd, 7, a);
+
+	/* The file holds no reference to the context that goes */
+	ASSERT_EQ(0, close(iommufd));
+	test_usage(self->fd, 1);
+	test_err_alloc_range(ENOSPC, self->fd, b, b);
+	test_cmd_free(self->fd, b);
+	test_usage(self->fd, 0);
+}
+
+/*
+ * The context holds the file it is bound to: the close of the file
+ * descriptor frees none of its IOASIDs, the close of the context frees
+ * them all, and their charges.
+ */
+TEST_F(ioasid, bind_iommufd_close)
+{
+	__u32 ids[2];
+	unsigned int i;
+	int iommufd;
+
+	if (self->max_ioasid < 2)
+		SKIP(return, TOO_FEW_IOASIDS, 2, self->max_ioasid);
+	iommufd = open_iommufd();
+	if (no_iommufd(iommufd))
+		SKIP(return, "%s: %s", IOMMUFD_DEV, strerror(-iommufd));
+	ASSERT_LE(0, iommufd)
+		TH_LOG("%s: %s", IOMMUFD_DEV, strerror(-iommufd));
+
+	for (i = 0; i < ARRAY_SIZE(ids); i++)
+		test_cmd_alloc(self->fd, &ids[i]);
+	test_cmd_bind_iommufd(self->fd, iommufd);
+
+	/* The context keeps the file, and so its IOASIDs */
+	ASSERT_EQ(0, close(self->fd));
+	self->fd = open(IOASID_DEV, O_RDWR);
+	ASSERT_LE(0, self->fd);
+	for (i = 0; i < ARRAY_SIZE(ids); i++)
+		test_err_alloc_range(ENOSPC, self->fd, ids[i], ids[i]);
+	test_usage(self->fd, 0);
+
+	/* Its last reference gone, the file frees them */
+	ASSERT_EQ(0, close(iommufd));
+	for (i = 0; i < ARRAY_SIZE(ids); i++) {
+		__u32 id = ids[i];
+
+		ASSERT_EQ(0, alloc_released(self->fd, id))
+			TH_LOG("IOASID %u: %s", id, strerror(errno));
+	}
+	test_usage(self->fd, ARRAY_SIZE(ids));
 }
 
 /* Too short fails with EINVAL; a non-zero byte past the struct with E2BIG */
@@ -885,13 +870,9 @@ TEST_F(ioasid, cmd_length_zero_tail)
 		__u8 extra[8];
 	} quota = { .cmd = { .size = sizeof(quota), .quota = 5 } };
 	struct {
-		struct ioasid_bind_private cmd;
+		struct ioasid_bind_iommufd cmd;
 		__u8 extra[8];
-	} bind = { .cmd = { .size = sizeof(bind), .private_id = 7 } };
-	struct {
-		struct ioasid_find_private cmd;
-		__u8 extra[8];
-	} find = { .cmd = { .size = sizeof(find), .private_id = 7 } };
+	} bind = { .cmd = { .size = sizeof(bind), .iommufd = -1 } };
 	static const __u8 zero[64];
 
 	if (self->max_ioasid < 1)
@@ -909,15 +890,12 @@ TEST_F(ioasid, cmd_length_zero_tail)
 	EXPECT_GE(info.cmd.max_ioasid, alloc.cmd.out_ioasid);
 	test_usage(self->fd, 1);
 
-	bind.cmd.ioasid = alloc.cmd.out_ioasid;
-	ASSERT_EQ(0, ioctl(self->fd, IOASID_BIND_PRIVATE, &bind));
-	ASSERT_EQ(0, ioctl(self->fd, IOASID_FIND_PRIVATE, &find));
-	EXPECT_EQ(alloc.cmd.out_ioasid, find.cmd.out_ioasid);
-
 	free_cmd.cmd.ioasid = alloc.cmd.out_ioasid;
 	ASSERT_EQ(0, ioctl(self->fd, IOASID_FREE, &free_cmd));
 	test_usage(self->fd, 0);
-	test_err_find(ENOENT, self->fd, 7);
+
+	/* Past the checks of the struct, the bind looks at its fd */
+	EXPECT_ERRNO(EBADF, ioctl(self->fd, IOASID_BIND_IOMMUFD, &bind));
 
 	ASSERT_EQ(0, ioctl(self->fd, IOASID_SET_QUOTA, &quota));
 	test_quota(self->fd, 5);
@@ -929,13 +907,10 @@ TEST_F(ioasid, cmd_flags)
 	struct ioasid_get_info info = { .size = sizeof(info) };
 	struct ioasid_free free_cmd = { .size = sizeof(free_cmd) };
 	struct ioasid_set_quota quota = { .size = sizeof(quota) };
-	struct ioasid_bind_private bind = {
+	/* The flags are checked first: no file is needed for EOPNOTSUPP */
+	struct ioasid_bind_iommufd bind = {
 		.size = sizeof(bind),
-		.private_id = 7,
-	};
-	struct ioasid_find_private find = {
-		.size = sizeof(find),
-		.private_id = 8,
+		.iommufd = -1,
 	};
 	__u32 alloc_flags;
 	unsigned int bit;
@@ -981,26 +956,21 @@ TEST_F(ioasid, cmd_flags)
 	EXPECT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOASID_SET_QUOTA, &quota));
 	test_quota(self->fd, IOASID_QUOTA_UNLIMITED);
 
-	bind.ioasid = id;
 	bind.flags = IOASID_BAD_FLAG;
-	EXPECT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOASID_BIND_PRIVATE, &bind));
+	EXPECT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOASID_BIND_IOMMUFD, &bind));
 	bind.flags = 1;
-	EXPECT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOASID_BIND_PRIVATE, &bind));
-	test_err_find(ENOENT, self->fd, 7);
-
-	test_cmd_bind(self->fd, id, 8);
-	find.flags = IOASID_BAD_FLAG;
-	EXPECT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOASID_FIND_PRIVATE, &find));
-	find.flags = 1;
-	EXPECT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOASID_FIND_PRIVATE, &find));
-	EXPECT_EQ(0, find.out_ioasid);
-	test_cmd_find(self->fd, 8, id);
+	EXPECT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOASID_BIND_IOMMUFD, &bind));
+	test_usage(self->fd, 1);
 }
 
 TEST_F(ioasid, cmd_unknown)
 {
 	struct ioasid_get_info info = { .size = sizeof(info) };
 
+	/* The first number past the last command */
+	EXPECT_ERRNO(ENOTTY, ioctl(self->fd,
+				   _IO(IOASID_TYPE, IOASID_CMD_BIND_IOMMUFD + 1),
+				   &info));
 	EXPECT_ERRNO(ENOTTY, ioctl(self->fd, _IO(IOASID_TYPE, 0x7f), &info));
 	EXPECT_ERRNO(ENOTTY, ioctl(self->fd, _IO(IOASID_TYPE, 0xff), &info));
 	/* Another type, or the right number with a direction and size */
@@ -1060,7 +1030,6 @@ TEST_F(ioasid, cmd_fault_output)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	struct ioasid_get_info *info;
-	struct ioasid_find_private *find;
 	struct ioasid_alloc *alloc;
 	__u32 id;
 	char *map;
@@ -1073,15 +1042,11 @@ TEST_F(ioasid, cmd_fault_output)
 	ASSERT_NE(MAP_FAILED, map);
 	info = (struct ioasid_get_info *)map;
 	alloc = (struct ioasid_alloc *)(map + 64);
-	find = (struct ioasid_find_private *)(map + 128);
 	info->size = sizeof(*info);
 	alloc->size = sizeof(*alloc);
-	find->size = sizeof(*find);
-	find->private_id = 7;
 	ASSERT_EQ(0, mprotect(map, page, PROT_READ));
 
 	test_cmd_alloc(self->fd, &id);
-	test_cmd_bind(self->fd, id, 7);
 
 	EXPECT_ERRNO(EFAULT, ioctl(self->fd, IOASID_GET_INFO, info));
 	/* The IOASID the caller never saw is freed */
@@ -1089,8 +1054,6 @@ TEST_F(ioasid, cmd_fault_output)
 	EXPECT_ERRNO(EFAULT, ioctl(self->fd, IOASID_ALLOC, alloc));
 	EXPECT_ERRNO(EFAULT, ioctl(self->fd, IOASID_ALLOC, alloc));
 	test_usage(self->fd, 1);
-	EXPECT_ERRNO(EFAULT, ioctl(self->fd, IOASID_FIND_PRIVATE, find));
-	test_cmd_find(self->fd, 7, id);
 
 	/* The quota has room for exactly one more */
 	test_cmd_alloc(self->fd, &id);
@@ -1171,12 +1134,10 @@ TEST_F(ioasid, fork)
 		close(pipefd[0]);
 		if (_test_ioctl_alloc(self->fd, 0, 0, 0, &id))
 			_exit(1);
-		if (_test_ioctl_bind(self->fd, id, 7))
-			_exit(2);
 		if (_test_ioctl_free(self->fd, parent_id))
-			_exit(3);
+			_exit(2);
 		if (write(pipefd[1], &id, sizeof(id)) != sizeof(id))
-			_exit(4);
+			_exit(3);
 		_exit(0);
 	}
 	close(pipefd[1]);
@@ -1188,15 +1149,13 @@ TEST_F(ioasid, fork)
 
 	/* The child's IOASID outlives the child, in the parent's set */
 	test_usage(self->fd, 1);
-	test_cmd_find(self->fd, 7, id);
 	test_err_alloc_range(ENOSPC, self->fd, id, id);
 	test_err_free(ENOENT, self->fd, parent_id);
 	test_cmd_free(self->fd, id);
-	test_err_find(ENOENT, self->fd, 7);
 	test_usage(self->fd, 0);
 }
 
-/* Closing the file frees its IOASIDs, its bindings and its quota */
+/* Closing the file frees its IOASIDs and its quota */
 TEST_F(ioasid, close)
 {
 	__u32 ids[4], other_id, id;
@@ -1208,7 +1167,6 @@ TEST_F(ioasid, close)
 
 	for (i = 0; i < ARRAY_SIZE(ids); i++)
 		test_cmd_alloc(self->fd, &ids[i]);
-	test_cmd_bind(self->fd, ids[0], 7);
 	test_cmd_set_quota(self->fd, ARRAY_SIZE(ids));
 
 	other = open(IOASID_DEV, O_RDWR);
@@ -1221,7 +1179,6 @@ TEST_F(ioasid, close)
 
 	test_usage(self->fd, 0);
 	test_quota(self->fd, IOASID_QUOTA_UNLIMITED);
-	test_err_find(ENOENT, self->fd, 7);
 
 	/* Every IOASID of the closed file can be allocated again */
 	for (i = 0; i < ARRAY_SIZE(ids); i++) {

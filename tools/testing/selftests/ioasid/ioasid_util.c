@@ -74,29 +74,15 @@ int ioasid_set_quota(int fd, __u32 quota)
 	return ioctl(fd, IOASID_SET_QUOTA, &cmd) ? -errno : 0;
 }
 
-/* IOASID_BIND_PRIVATE of @private_id to @ioasid: 0, or -errno */
-int ioasid_bind(int fd, __u32 ioasid, __u32 private_id)
+/* IOASID_BIND_IOMMUFD of the file to the context @iommufd: 0, or -errno */
+int ioasid_bind_iommufd(int fd, int iommufd)
 {
-	struct ioasid_bind_private cmd = {
+	struct ioasid_bind_iommufd cmd = {
 		.size = sizeof(cmd),
-		.ioasid = ioasid,
-		.private_id = private_id,
+		.iommufd = iommufd,
 	};
 
-	return ioctl(fd, IOASID_BIND_PRIVATE, &cmd) ? -errno : 0;
-}
-
-/* IOASID_FIND_PRIVATE: the IOASID bound to @private_id, or -errno */
-long ioasid_find(int fd, __u32 private_id)
-{
-	struct ioasid_find_private cmd = {
-		.size = sizeof(cmd),
-		.private_id = private_id,
-	};
-
-	if (ioctl(fd, IOASID_FIND_PRIVATE, &cmd))
-		return -errno;
-	return cmd.out_ioasid;
+	return ioctl(fd, IOASID_BIND_IOMMUFD, &cmd) ? -errno : 0;
 }
 
 /* Write @len bytes of @buf to @path in one write(): that many, or -errno */

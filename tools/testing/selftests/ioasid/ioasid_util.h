@@ -26,8 +26,7 @@ long ioasid_alloc_range(int fd, __u32 min, __u32 max);
 int ioasid_free(int fd, __u32 ioasid);
 int ioasid_get_info(int fd, struct ioasid_get_info *info);
 int ioasid_set_quota(int fd, __u32 quota);
-int ioasid_bind(int fd, __u32 ioasid, __u32 private_id);
-long ioasid_find(int fd, __u32 private_id);
+int ioasid_bind_iommufd(int fd, int iommufd);
 
 int write_file(const char *path, const char *val);
 int cg_read_file(const char *cg, const char *file, char *buf, size_t len);
