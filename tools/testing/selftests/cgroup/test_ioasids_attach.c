@@ -55,99 +55,46 @@ struct ctx {
 	__u32 ioas_id;
 };
 
-/* A mock device: its selftest object, its binding, its RID's HWPT */
-struct mock {
-	__u32 stdev_id;
-	__u32 idev_id;
-	__u32 hwpt_id;
-};
-
 static int ctx_open(struct ctx *c)
 {
-	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+	int ret = iommufd_ctx_open(&c->fd, &c->ioas_id);
 
-	c->fd = open(IOMMU_DEV, O_RDWR | O_CLOEXEC);
-	if (c->fd < 0) {
-		ksft_print_msg("open %s: %s\n", IOMMU_DEV, strerror(errno));
-		return -1;
-	}
-	if (ioctl(c->fd, IOMMU_IOAS_ALLOC, &alloc)) {
-		ksft_print_msg("IOMMU_IOAS_ALLOC: %s\n", strerror(errno));
-		close_fd(&c->fd);
-		return -1;
-	}
-	c->ioas_id = alloc.out_ioas_id;
-	return 0;
+	if (ret)
+		ksft_print_msg("an iommufd context: %s\n", strerror(-ret));
+	return ret;
 }
 
 /* A mock device in @c, with PASIDs if @pasids, its RID in the IOAS */
-static int mock_add(struct ctx *c, bool pasids, struct mock *m)
+static int mock_add(struct ctx *c, bool pasids, struct mock_dev *m)
 {
-	struct iommu_test_cmd cmd = {
-		.size = sizeof(cmd),
-		.op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS,
-		.id = c->ioas_id,
-		.mock_domain_flags.dev_flags =
-			pasids ? MOCK_FLAGS_DEVICE_PASID : 0,
-	};
+	int ret = mock_dev_add(c->fd, c->ioas_id, pasids, m);
 
-	if (ioctl(c->fd, IOMMU_TEST_CMD, &cmd)) {
-		ksft_print_msg("IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS: %s\n",
-			       strerror(errno));
-		return -1;
-	}
-	m->stdev_id = cmd.mock_domain_flags.out_stdev_id;
-	m->idev_id = cmd.mock_domain_flags.out_idev_id;
-	m->hwpt_id = cmd.mock_domain_flags.out_hwpt_id;
-	return 0;
+	if (ret)
+		ksft_print_msg("a mock device: %s\n", strerror(-ret));
+	return ret;
 }
 
-/* Attach @pasid of @m to @pt_id: 0 and the HWPT in *@out_pt, or -errno */
-static int pasid_attach(struct ctx *c, struct mock *m, __u32 pasid,
+static int pasid_attach(struct ctx *c, struct mock_dev *m, __u32 pasid,
 			__u32 pt_id, __u32 *out_pt)
 {
-	struct iommu_test_cmd cmd = {
-		.size = sizeof(cmd),
-		.op = IOMMU_TEST_OP_PASID_ATTACH,
-		.id = m->stdev_id,
-		.pasid_attach = { .pasid = pasid, .pt_id = pt_id },
-	};
-
-	if (ioctl(c->fd, IOMMU_TEST_CMD, &cmd))
-		return -errno;
-	if (out_pt)
-		*out_pt = cmd.pasid_attach.pt_id;
-	return 0;
+	return mock_pasid_attach(c->fd, m, pasid, pt_id, out_pt);
 }
 
-static int pasid_detach(struct ctx *c, struct mock *m, __u32 pasid)
+static int pasid_detach(struct ctx *c, struct mock_dev *m, __u32 pasid)
 {
-	struct iommu_test_cmd cmd = {
-		.size = sizeof(cmd),
-		.op = IOMMU_TEST_OP_PASID_DETACH,
-		.id = m->stdev_id,
-		.pasid_detach.pasid = pasid,
-	};
-
-	return ioctl(c->fd, IOMMU_TEST_CMD, &cmd) ? -errno : 0;
+	return mock_pasid_detach(c->fd, m, pasid);
 }
 
 /* 0 if @pasid of @m uses @hwpt_id, or no page table if @hwpt_id is 0 */
-static int pasid_check(struct ctx *c, struct mock *m, __u32 pasid,
+static int pasid_check(struct ctx *c, struct mock_dev *m, __u32 pasid,
 		       __u32 hwpt_id)
 {
-	struct iommu_test_cmd cmd = {
-		.size = sizeof(cmd),
-		.op = IOMMU_TEST_OP_PASID_CHECK_HWPT,
-		.id = m->stdev_id,
-		.pasid_check = { .pasid = pasid, .hwpt_id = hwpt_id },
-	};
+	int ret = mock_pasid_check(c->fd, m, pasid, hwpt_id);
 
-	if (!ioctl(c->fd, IOMMU_TEST_CMD, &cmd))
-		return 0;
-	ksft_print_msg("PASID %#x of device %u: not on HWPT %u: %s\n", pasid,
-		       m->stdev_id, hwpt_id, strerror(errno));
-	return -1;
+	if (ret)
+		ksft_print_msg("PASID %#x of device %u: not on HWPT %u: %s\n",
+			       pasid, m->stdev_id, hwpt_id, strerror(-ret));
+	return ret;
 }
 
 /* 0 if every page of @hwpt_id under [@iova, @iova + @len) is @buf's */
@@ -188,7 +135,7 @@ static int ioas_map(struct ctx *c, __u64 iova, void *buf, size_t len)
 }
 
 /* A paging HWPT for @m's device on the IOAS, with @flags */
-static int hwpt_alloc(struct ctx *c, struct mock *m, __u32 flags,
+static int hwpt_alloc(struct ctx *c, struct mock_dev *m, __u32 flags,
 		      __u32 *hwpt_id)
 {
 	struct iommu_hwpt_alloc alloc = {
@@ -218,7 +165,7 @@ static int check_ids(const char *cg, long nr)
  */
 static int test_attach_charges_once(const char *root)
 {
-	struct mock m1, m2;
+	struct mock_dev m1, m2;
 	struct ctx c = { .fd = -1 };
 	int ret = KSFT_FAIL;
 	__u32 pt1, pt2;
@@ -266,7 +213,7 @@ static int test_attach_maps_pages(const char *root)
 	__u32 auto_pt = 0, hwpt = 0, rid_hwpt = 0;
 	int ret = KSFT_FAIL;
 	char *cg, *buf;
-	struct mock m;
+	struct mock_dev m;
 
 	buf = buf_alloc(BUF_LEN);
 	cg = test_cg_enter(root, "attach_maps");
@@ -311,7 +258,7 @@ out:
 /* Every refused attach and detach leaves nothing charged. */
 static int test_attach_errors(const char *root)
 {
-	struct mock m, narrow;
+	struct mock_dev m, narrow;
 	struct ctx c = { .fd = -1 };
 	int ret = KSFT_FAIL;
 	char *cg;
@@ -350,7 +297,7 @@ static int test_attach_limit(const char *root)
 {
 	struct ctx c = { .fd = -1 };
 	int ret = KSFT_FAIL;
-	struct mock m;
+	struct mock_dev m;
 	char *cg;
 
 	cg = test_cg_enter(root, "attach_limit");
@@ -384,7 +331,7 @@ out:
 static int hold_pasid_a(void *arg)
 {
 	struct ctx c;
-	struct mock m;
+	struct mock_dev m;
 
 	if (ctx_open(&c) || mock_add(&c, true, &m))
 		return -1;
@@ -403,7 +350,7 @@ static int test_attach_held_elsewhere(const char *root)
 	char *cg = NULL, *other;
 	int ret = KSFT_FAIL;
 	pid_t holder = -1;
-	struct mock m;
+	struct mock_dev m;
 
 	other = test_cg_create(root, "attach_holder", false);
 	if (!other)
@@ -442,7 +389,7 @@ static int test_attach_close_releases(const char *root)
 {
 	struct ctx c = { .fd = -1 };
 	int ret = KSFT_FAIL;
-	struct mock m1, m2;
+	struct mock_dev m1, m2;
 	char *cg;
 
 	cg = test_cg_enter(root, "attach_close");
@@ -521,7 +468,7 @@ static int test_attach_file_ids(const char *root)
 	char *file_cg, *cg = NULL;
 	int ret = KSFT_FAIL;
 	int fd = -1, id;
-	struct mock m;
+	struct mock_dev m;
 
 	/* The file is charged to the cgroup of its opener. */
 	file_cg = test_cg_enter(root, "attach_file_owner");
@@ -584,7 +531,7 @@ static int test_attach_squatter(const char *root)
 	char *squatter, *cg = NULL;
 	int ret = KSFT_FAIL;
 	int fd = -1, i, id;
-	struct mock m;
+	struct mock_dev m;
 
 	squatter = test_cg_enter(root, "attach_squatter");
 	if (!squatter || cg_write(squatter, "ioasids.max", "8") ||
@@ -696,7 +643,7 @@ static const struct ioasids_test tests[] = {
 static void probe_mock(void)
 {
 	struct ctx c;
-	struct mock m;
+	struct mock_dev m;
 
 	if (access(IOMMU_DEV, F_OK))
 		ksft_exit_skip("No %s\n", IOMMU_DEV);

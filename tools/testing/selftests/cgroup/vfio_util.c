@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../../../../drivers/iommu/iommufd/iommufd_test.h"
 #include "vfio_util.h"
 
 #define PCI_DEVICES	"/sys/bus/pci/devices"
@@ -544,4 +545,92 @@ void unsafe_irqs_probe(void)
 	if (edu_cdev_path[0] && iommufd_open(&f) == -EPERM)
 		unsafe_irq_allow(UNSAFE_IRQ_IOMMUFD);
 	iommufd_close(&f);
+}
+
+/* An iommufd context, in *@fd, with an IOAS, in *@ioas_id: 0 or -errno */
+int iommufd_ctx_open(int *fd, __u32 *ioas_id)
+{
+	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+	int ret;
+
+	*fd = open(IOMMUFD_DEV, O_RDWR | O_CLOEXEC);
+	if (*fd < 0)
+		return -errno;
+	if (ioctl(*fd, IOMMU_IOAS_ALLOC, &alloc)) {
+		ret = -errno;
+		close_fd(fd);
+		return ret;
+	}
+	*ioas_id = alloc.out_ioas_id;
+	return 0;
+}
+
+/*
+ * A mock device in the context @fd, with PASIDs (MOCK_FLAGS_DEVICE_PASID)
+ * if @pasids, its RID attached to @ioas_id: 0 or -errno.
+ */
+int mock_dev_add(int fd, __u32 ioas_id, bool pasids, struct mock_dev *m)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS,
+		.id = ioas_id,
+		.mock_domain_flags.dev_flags =
+			pasids ? MOCK_FLAGS_DEVICE_PASID : 0,
+	};
+
+	if (ioctl(fd, IOMMU_TEST_CMD, &cmd))
+		return -errno;
+	m->stdev_id = cmd.mock_domain_flags.out_stdev_id;
+	m->idev_id = cmd.mock_domain_flags.out_idev_id;
+	m->hwpt_id = cmd.mock_domain_flags.out_hwpt_id;
+	return 0;
+}
+
+/*
+ * Attach @pasid of @m to @pt_id, as VFIO_DEVICE_ATTACH_PASID does: 0, and
+ * the HWPT in *@out_pt_id if not NULL, or -errno.
+ */
+int mock_pasid_attach(int fd, const struct mock_dev *m, __u32 pasid,
+		      __u32 pt_id, __u32 *out_pt_id)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_PASID_ATTACH,
+		.id = m->stdev_id,
+		.pasid_attach = { .pasid = pasid, .pt_id = pt_id },
+	};
+
+	if (ioctl(fd, IOMMU_TEST_CMD, &cmd))
+		return -errno;
+	if (out_pt_id)
+		*out_pt_id = cmd.pasid_attach.pt_id;
+	return 0;
+}
+
+/* Detach @pasid of @m: 0 or -errno */
+int mock_pasid_detach(int fd, const struct mock_dev *m, __u32 pasid)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_PASID_DETACH,
+		.id = m->stdev_id,
+		.pasid_detach.pasid = pasid,
+	};
+
+	return ioctl(fd, IOMMU_TEST_CMD, &cmd) ? -errno : 0;
+}
+
+/* 0 if @pasid of @m uses @hwpt_id, or no page table if it is 0; -errno */
+int mock_pasid_check(int fd, const struct mock_dev *m, __u32 pasid,
+		     __u32 hwpt_id)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_PASID_CHECK_HWPT,
+		.id = m->stdev_id,
+		.pasid_check = { .pasid = pasid, .hwpt_id = hwpt_id },
+	};
+
+	return ioctl(fd, IOMMU_TEST_CMD, &cmd) ? -errno : 0;
 }

@@ -123,4 +123,19 @@ void iommufd_close(struct iommufd *f);
 int iommufd_map(struct iommufd *f, __u64 iova, void *buf, size_t len);
 long long iommufd_unmap(struct iommufd *f, __u64 iova, size_t len);
 
+/* A mock device of iommufd (CONFIG_IOMMUFD_TEST), bound to a context */
+struct mock_dev {
+	__u32 stdev_id;		/* its selftest object */
+	__u32 idev_id;		/* its binding to the context */
+	__u32 hwpt_id;		/* the HWPT its RID is attached to */
+};
+
+int iommufd_ctx_open(int *fd, __u32 *ioas_id);
+int mock_dev_add(int fd, __u32 ioas_id, bool pasids, struct mock_dev *m);
+int mock_pasid_attach(int fd, const struct mock_dev *m, __u32 pasid,
+		      __u32 pt_id, __u32 *out_pt_id);
+int mock_pasid_detach(int fd, const struct mock_dev *m, __u32 pasid);
+int mock_pasid_check(int fd, const struct mock_dev *m, __u32 pasid,
+		     __u32 hwpt_id);
+
 #endif /* __SELFTESTS_CGROUP_VFIO_UTIL_H */

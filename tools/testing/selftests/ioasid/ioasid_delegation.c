@@ -23,7 +23,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/ioasid.h>
-#include <linux/iommufd.h>
 #include <linux/limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -38,9 +37,9 @@
 #include <unistd.h>
 
 #include "../kselftest_harness.h"
-#include "../../../../drivers/iommu/iommufd/iommufd_test.h"
 #include "../cgroup/cgroup_util.h"
 #include "../cgroup/ioasids_util.h"
+#include "../cgroup/vfio_util.h"
 #include "ioasid_util.h"
 
 /* The user the cgroup is delegated to, and a user it is not */
@@ -911,48 +910,6 @@ TEST_F(delegation, hostile_sva_storm)
 #define SQUAT_MAX		8
 #define SQUAT_CHURN		500
 
-/* An iommufd context with a mock device with PASIDs: its fd, or -errno */
-static int mock_pasid_dev(__u32 *stdev_id, __u32 *ioas_id)
-{
-	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
-	struct iommu_test_cmd cmd = {
-		.size = sizeof(cmd),
-		.op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS,
-		.mock_domain_flags.dev_flags = MOCK_FLAGS_DEVICE_PASID,
-	};
-	int fd, err;
-
-	fd = open(IOMMUFD_DEV, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (ioctl(fd, IOMMU_IOAS_ALLOC, &alloc))
-		goto err;
-	cmd.id = alloc.out_ioas_id;
-	if (ioctl(fd, IOMMU_TEST_CMD, &cmd))
-		goto err;
-	*stdev_id = cmd.mock_domain_flags.out_stdev_id;
-	*ioas_id = alloc.out_ioas_id;
-	return fd;
-err:
-	err = -errno;
-	close(fd);
-	return err;
-}
-
-/* IOMMU_TEST_OP_PASID_ATTACH or _DETACH: 0 or -errno */
-static int pasid_op(int fd, __u32 op, __u32 stdev_id, __u32 pasid,
-		    __u32 ioas_id)
-{
-	struct iommu_test_cmd cmd = {
-		.size = sizeof(cmd),
-		.op = op,
-		.id = stdev_id,
-		.pasid_attach = { .pasid = pasid, .pt_id = ioas_id },
-	};
-
-	return ioctl(fd, IOMMU_TEST_CMD, &cmd) ? -errno : 0;
-}
-
 /*
  * Attach every PASID a 4-bit device could use, 1 to 15, then churn a
  * higher one: at most SQUAT_MAX are ever held, whatever the churn, and a
@@ -961,17 +918,20 @@ static int pasid_op(int fd, __u32 op, __u32 stdev_id, __u32 pasid,
 static int squats_pasids(void *arg)
 {
 	const struct ctx *c = arg;
-	__u32 stdev_id = 0, ioas_id = 0, pasid;
 	int fd, ret, held = 0, i;
+	struct mock_dev m;
+	__u32 ioas, pasid;
 
 	if (!become_delegatee())
 		return 1;
-	fd = mock_pasid_dev(&stdev_id, &ioas_id);
-	if (!CHECK(fd >= 0, "a mock device: %s", strerror(-fd)))
+	ret = iommufd_ctx_open(&fd, &ioas);
+	if (!CHECK(!ret, "an iommufd context: %s", strerror(-ret)))
+		return 1;
+	ret = mock_dev_add(fd, ioas, true, &m);
+	if (!CHECK(!ret, "a mock device: %s", strerror(-ret)))
 		return 1;
 	for (pasid = 1; pasid < 16; pasid++) {
-		ret = pasid_op(fd, IOMMU_TEST_OP_PASID_ATTACH, stdev_id, pasid,
-			       ioas_id);
+		ret = mock_pasid_attach(fd, &m, pasid, ioas, NULL);
 		if (!ret)
 			held++;
 		else
@@ -979,19 +939,15 @@ static int squats_pasids(void *arg)
 	}
 	CHECK(held == SQUAT_MAX, "attached %d PASIDs, its limit is %d", held,
 	      SQUAT_MAX);
-	CHECK_OK(pasid_op(fd, IOMMU_TEST_OP_PASID_DETACH, stdev_id, 1, 0),
-		 "detach");
+	CHECK_OK(mock_pasid_detach(fd, &m, 1), "detach");
 	for (i = 0; i < SQUAT_CHURN; i++) {
-		CHECK_OK(pasid_op(fd, IOMMU_TEST_OP_PASID_ATTACH, stdev_id,
-				  0x5000, ioas_id), "churn attach");
-		CHECK_ERR(pasid_op(fd, IOMMU_TEST_OP_PASID_ATTACH, stdev_id,
-				   0x5001, ioas_id), EDQUOT,
-			  "churn attach over the limit");
-		CHECK_OK(pasid_op(fd, IOMMU_TEST_OP_PASID_DETACH, stdev_id,
-				  0x5000, 0), "churn detach");
+		CHECK_OK(mock_pasid_attach(fd, &m, 0x5000, ioas, NULL),
+			 "churn attach");
+		CHECK_ERR(mock_pasid_attach(fd, &m, 0x5001, ioas, NULL),
+			  EDQUOT, "churn attach over the limit");
+		CHECK_OK(mock_pasid_detach(fd, &m, 0x5000), "churn detach");
 	}
-	CHECK_OK(pasid_op(fd, IOMMU_TEST_OP_PASID_ATTACH, stdev_id, 1,
-			  ioas_id), "attach again");
+	CHECK_OK(mock_pasid_attach(fd, &m, 1, ioas, NULL), "attach again");
 	CHECK(!check_value(c->dlg, "ioasids.current", SQUAT_MAX), "dlg");
 	CHECK(!check_value(c->dlg, "ioasids.peak", SQUAT_MAX), "dlg peak");
 	return failures;

@@ -48,7 +48,6 @@
 #include <linux/vfio.h>
 
 #include "../kselftest_harness.h"
-#include "../../../../drivers/iommu/iommufd/iommufd_test.h"
 #include "../cgroup/vfio_util.h"
 #include "ioasid_util.h"
 
@@ -228,7 +227,7 @@ struct ctx {
 	int iommufd;
 	/* Its IOAS, and a mock device with PASIDs bound to it */
 	__u32 ioas_id;
-	__u32 stdev_id;
+	struct mock_dev mock;
 	/* Which limit the limit tests write */
 	bool pinned_limit;
 	struct type1 t;
@@ -789,53 +788,26 @@ TEST_F_TIMEOUT(fail_nth, bind_iommufd, 600)
 
 #define ATTACH_PASID	0x9000U
 
-static int mock_cmd(struct ctx *self, struct iommu_test_cmd *cmd)
-{
-	cmd->size = sizeof(*cmd);
-	return ioctl(self->iommufd, IOMMU_TEST_CMD, cmd) ? -errno : 0;
-}
-
 static void attach_prepare(struct __test_metadata *_metadata,
 			   struct ctx *self)
 {
-	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS,
-		.mock_domain_flags.dev_flags = MOCK_FLAGS_DEVICE_PASID,
-	};
-
-	self->iommufd = open(IOMMUFD_DEV, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->iommufd)
-		TH_LOG("%s: %s", IOMMUFD_DEV, strerror(errno));
-	ASSERT_EQ(0, ioctl(self->iommufd, IOMMU_IOAS_ALLOC, &alloc));
-	self->ioas_id = alloc.out_ioas_id;
-	cmd.id = self->ioas_id;
-	ASSERT_EQ(0, mock_cmd(self, &cmd));
-	self->stdev_id = cmd.mock_domain_flags.out_stdev_id;
+	ASSERT_EQ(0, iommufd_ctx_open(&self->iommufd, &self->ioas_id));
+	ASSERT_EQ(0, mock_dev_add(self->iommufd, self->ioas_id, true,
+				  &self->mock));
 	self->id = ATTACH_PASID;
 }
 
 static int attach_run(struct ctx *self)
 {
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_PASID_ATTACH,
-		.id = self->stdev_id,
-		.pasid_attach = { .pasid = self->id, .pt_id = self->ioas_id },
-	};
-
-	return mock_cmd(self, &cmd);
+	return mock_pasid_attach(self->iommufd, &self->mock, self->id,
+				 self->ioas_id, NULL);
 }
 
-/* 0 if the PASID is attached to a page table, -errno if it is not */
+/* 0 if the PASID is attached to a page table, -ENOENT if it is not */
 static int attach_check(struct ctx *self)
 {
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_PASID_CHECK_HWPT,
-		.id = self->stdev_id,
-		.pasid_check.pasid = self->id,
-	};
-
-	return mock_cmd(self, &cmd) ? 0 : -ENOENT;
+	return mock_pasid_check(self->iommufd, &self->mock, self->id, 0) ?
+	       0 : -ENOENT;
 }
 
 static void attach_failed(struct __test_metadata *_metadata,
@@ -877,19 +849,12 @@ static const struct fail_path attach_path = {
 static void sweep_attach(struct __test_metadata *_metadata, struct ctx *self,
 			 const struct fail_path *path, const char *name)
 {
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS,
-		.mock_domain_flags.dev_flags = MOCK_FLAGS_DEVICE_PASID,
-	};
-	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
 	int ret;
 
-	self->iommufd = open(IOMMUFD_DEV, O_RDWR | O_CLOEXEC);
-	if (self->iommufd < 0)
-		SKIP(return, "%s: %s", IOMMUFD_DEV, strerror(errno));
-	ASSERT_EQ(0, ioctl(self->iommufd, IOMMU_IOAS_ALLOC, &alloc));
-	cmd.id = alloc.out_ioas_id;
-	ret = mock_cmd(self, &cmd);
+	ret = iommufd_ctx_open(&self->iommufd, &self->ioas_id);
+	if (ret)
+		SKIP(return, "%s: %s", IOMMUFD_DEV, strerror(-ret));
+	ret = mock_dev_add(self->iommufd, self->ioas_id, true, &self->mock);
 	close_fd(&self->iommufd);
 	if (ret)
 		SKIP(return, "no mock device with PASIDs: %s", strerror(-ret));
