@@ -15,14 +15,15 @@
  * so its sets never get an ID below %IOASID_USER_FIRST from a range: no
  * range a tenant asks for can take the IDs that a device of up to 10
  * PASID bits supports.  A VMM that attaches a PASID its guest chose to a
- * device it owns names that one ID (ioasid_alloc_id()), which may be a
- * low one: the guest's device may support no other.  Each consumer takes
- * low IDs only within its cgroup's ioasids.max.
+ * device it owns names that one ID (ioasid_alloc_pinned()), which may be
+ * a low one: the guest's device may support no other.  Like SVA's, such
+ * IDs are bounded by each consumer's ioasids.max only.
  *
  * Every IOASID belongs to an IOASID set: the IDs of one consumer (a
- * process's address space, an iommufd context, a kernel driver, ...).  A set has a quota that
- * bounds how many IDs it may hold at once, and tearing a set down releases
- * every ID it still holds, so a consumer that goes away cannot leak IDs.
+ * process's address space, an iommufd context, a kernel driver, ...).  A
+ * set has a quota that bounds how many IDs it may hold at once, and
+ * tearing a set down releases every ID it still holds, so a consumer that
+ * goes away cannot leak IDs.
  *
  * Every ID is charged to the ioasids cgroup that owns its set: the cgroup
  * of the task that created the set, or the root cgroup for kernel drivers.
@@ -193,8 +194,12 @@ void ioasid_set_free(struct ioasid_set *set)
 }
 EXPORT_SYMBOL_GPL(ioasid_set_free);
 
-/* Allocate an ID of [@min, @max], a range @set's kind may hold. */
-static int __ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max)
+/*
+ * Allocate an ID of [@min, @max], a range @set's kind may hold, and pin
+ * it (ioasid_pin()) in the same hold of the lock if @pin.
+ */
+static int __ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max,
+			  bool pin)
 {
 	u32 index;
 	int ret;
@@ -218,6 +223,8 @@ static int __ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max)
 	if (!ret) {
 		set->first_index = min(set->first_index, index);
 		set->last_index = max(set->last_index, index);
+		if (pin)
+			__xa_set_mark(&ioasid_xa, index, IOASID_PINNED);
 	}
 	xa_unlock_irq(&ioasid_xa);
 	if (ret) {
@@ -263,31 +270,36 @@ int ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max)
 	max = min(max, IOASID_SPACE - 1);
 	if (min > max)
 		return -EINVAL;
-	return __ioasid_alloc(set, min, max);
+	return __ioasid_alloc(set, min, max, false);
 }
 EXPORT_SYMBOL_GPL(ioasid_alloc);
 
 /**
- * ioasid_alloc_id() - Allocate one given IOASID in a set
+ * ioasid_alloc_pinned() - Allocate one given IOASID in a set, pinned
  * @set: the set that will hold the ID
  * @ioasid: the ID
  *
  * As ioasid_alloc() for the range [@ioasid, @ioasid], except that a set of
  * any kind may take any ID from %IOMMU_FIRST_GLOBAL_PASID: the caller, a
  * VMM attaching the PASID its guest chose to a device it owns, named this
- * ID, and the device may support no higher one.
+ * ID, and the device may support no higher one.  The ID is pinned
+ * (ioasid_pin()) from the start, so that no one frees it before its
+ * caller attached it.  An ID in use is refused before anything is
+ * charged, so that asking for one costs other consumers nothing.
  *
  * Context: process context, may sleep.
  * Return: @ioasid, or a negative errno as ioasid_alloc() returns it;
- * %-ENOSPC means that another set holds @ioasid.
+ * %-ENOSPC means that a set, @set included, holds @ioasid.
  */
-int ioasid_alloc_id(struct ioasid_set *set, ioasid_t ioasid)
+int ioasid_alloc_pinned(struct ioasid_set *set, ioasid_t ioasid)
 {
 	if (ioasid < IOMMU_FIRST_GLOBAL_PASID || ioasid >= IOASID_SPACE)
 		return -EINVAL;
-	return __ioasid_alloc(set, ioasid, ioasid);
+	if (xa_load(&ioasid_xa, ioasid_index(ioasid)))
+		return -ENOSPC;
+	return __ioasid_alloc(set, ioasid, ioasid, true);
 }
-EXPORT_SYMBOL_GPL(ioasid_alloc_id);
+EXPORT_SYMBOL_GPL(ioasid_alloc_pinned);
 
 /**
  * ioasid_pin() - Keep an IOASID from being freed while a device uses it
@@ -325,20 +337,30 @@ EXPORT_SYMBOL_GPL(ioasid_pin);
 /**
  * ioasid_unpin() - Let an IOASID's set free it again
  * @set: the set that holds the ID
- * @ioasid: the ID, pinned by ioasid_pin()
+ * @ioasid: the ID, pinned by ioasid_pin() or ioasid_alloc_pinned()
+ * @free: whether to free the ID too, in the same hold of the lock, so
+ *	that no one sees it unpinned and still held
  *
  * Context: any context; does not sleep.
  */
-void ioasid_unpin(struct ioasid_set *set, ioasid_t ioasid)
+void ioasid_unpin(struct ioasid_set *set, ioasid_t ioasid, bool free)
 {
 	u32 index = ioasid_index(ioasid);
 	unsigned long flags;
 
 	xa_lock_irqsave(&ioasid_xa, flags);
-	WARN_ON(xa_load(&ioasid_xa, index) != set ||
-		!xa_get_mark(&ioasid_xa, index, IOASID_PINNED));
+	/* Only the pinner unpins, and no one frees a pinned ID. */
+	if (WARN_ON_ONCE(xa_load(&ioasid_xa, index) != set ||
+			 !xa_get_mark(&ioasid_xa, index, IOASID_PINNED))) {
+		xa_unlock_irqrestore(&ioasid_xa, flags);
+		return;
+	}
 	__xa_clear_mark(&ioasid_xa, index, IOASID_PINNED);
+	if (free)
+		__xa_erase(&ioasid_xa, index);
 	xa_unlock_irqrestore(&ioasid_xa, flags);
+	if (free)
+		ioasid_unreserve(set, 1);
 }
 EXPORT_SYMBOL_GPL(ioasid_unpin);
 
@@ -420,6 +442,8 @@ int ioasid_free_range(struct ioasid_set *set, ioasid_t min, ioasid_t max)
 		xa_lock_irqsave(&ioasid_xa, flags);
 		xas_for_each(&xas, entry, last) {
 			if (entry == set) {
+				/* Its owner tears the set down after its users */
+				WARN_ON_ONCE(xas_get_mark(&xas, IOASID_PINNED));
 				xas_store(&xas, NULL);
 				released++;
 			}

@@ -42,6 +42,17 @@ static struct ioasid_set *test_set(struct kunit *test, unsigned int quota)
 	return set;
 }
 
+/* A set of /dev/ioasid's kind, torn down when the test ends */
+static struct ioasid_set *test_file_set(struct kunit *test, unsigned int quota)
+{
+	struct ioasid_set *set = ioasid_set_alloc(IOASID_SET_FILE, quota);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, set);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, test_set_free,
+							set), 0);
+	return set;
+}
+
 /* Tear a set from test_set() down now. */
 static void test_set_teardown(struct kunit *test, struct ioasid_set *set)
 {
@@ -187,35 +198,37 @@ static void ioasid_test_free_and_reuse(struct kunit *test)
 
 /*
  * An attach names its ID, which may lie below IOASID_USER_FIRST even for
- * a set of /dev/ioasid; an ID attached to a device is pinned, and its set
- * cannot free it until it is unpinned.
+ * a set of /dev/ioasid, and gets it pinned; a pinned ID cannot be freed
+ * by its set until unpinned, and an ID in use is refused uncharged.
  */
-static void ioasid_test_alloc_id_and_pin(struct kunit *test)
+static void ioasid_test_alloc_pinned(struct kunit *test)
 {
-	struct ioasid_set *file_set, *other = test_set(test, UINT_MAX);
-	ioasid_t id = test_top();
+	struct ioasid_set *file_set = test_file_set(test, UINT_MAX);
+	struct ioasid_set *other = test_set(test, 1);
+	ioasid_t low = IOASID_USER_FIRST - 1, id = test_top();
 
-	file_set = ioasid_set_alloc(IOASID_SET_FILE, UINT_MAX);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file_set);
-	KUNIT_EXPECT_EQ(test, ioasid_alloc_id(file_set, 5), 5);
-	KUNIT_EXPECT_EQ(test, ioasid_alloc_id(other, 5), -ENOSPC);
-	KUNIT_EXPECT_EQ(test, ioasid_alloc_id(other, IOMMU_NO_PASID), -EINVAL);
-	KUNIT_EXPECT_EQ(test, ioasid_alloc_id(other, IOASID_SPACE), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ioasid_alloc_pinned(file_set, low), (int)low);
+	KUNIT_EXPECT_EQ(test, ioasid_free(file_set, low), -EBUSY);
+	/* In use: refused before the quota of one is even looked at */
+	KUNIT_EXPECT_EQ(test, ioasid_alloc_pinned(other, low), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, ioasid_set_usage(other), 0U);
+	KUNIT_EXPECT_EQ(test, ioasid_alloc_pinned(other, IOMMU_NO_PASID),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, ioasid_alloc_pinned(other, IOASID_SPACE),
+			-EINVAL);
+	ioasid_unpin(file_set, low, true);
+	KUNIT_EXPECT_FALSE(test, ioasid_set_holds(file_set, low));
+	KUNIT_EXPECT_EQ(test, ioasid_set_usage(file_set), 0U);
 
-	KUNIT_ASSERT_EQ(test, ioasid_alloc_id(other, id), (int)id);
+	/* An ID the set holds already is pinned, once, then unpinned. */
+	KUNIT_ASSERT_EQ(test, ioasid_alloc(other, id, id), (int)id);
 	KUNIT_EXPECT_EQ(test, ioasid_pin(file_set, id), -ENOENT);
 	KUNIT_EXPECT_EQ(test, ioasid_pin(other, id), 0);
 	KUNIT_EXPECT_EQ(test, ioasid_pin(other, id), -EBUSY);
 	KUNIT_EXPECT_EQ(test, ioasid_free(other, id), -EBUSY);
+	ioasid_unpin(other, id, false);
 	KUNIT_EXPECT_TRUE(test, ioasid_set_holds(other, id));
-	ioasid_unpin(other, id);
 	KUNIT_EXPECT_EQ(test, ioasid_free(other, id), 0);
-
-	/* Once unpinned, the ID goes with its set. */
-	KUNIT_EXPECT_EQ(test, ioasid_pin(file_set, 5), 0);
-	ioasid_unpin(file_set, 5);
-	ioasid_set_free(file_set);
-	KUNIT_EXPECT_EQ(test, ioasid_alloc_id(other, 5), 5);
 }
 
 static void ioasid_test_holds(struct kunit *test)
@@ -401,7 +414,7 @@ static struct kunit_case ioasid_test_cases[] = {
 	KUNIT_CASE(ioasid_test_user_floor),
 	KUNIT_CASE(ioasid_test_free_and_reuse),
 	KUNIT_CASE(ioasid_test_holds),
-	KUNIT_CASE(ioasid_test_alloc_id_and_pin),
+	KUNIT_CASE(ioasid_test_alloc_pinned),
 	KUNIT_CASE(ioasid_test_set_teardown),
 	KUNIT_CASE(ioasid_test_free_whole_nodes),
 	KUNIT_CASE(ioasid_test_concurrent),

@@ -59,9 +59,9 @@ unsigned int ioasid_set_quota(struct ioasid_set *set);
 unsigned int ioasid_set_usage(struct ioasid_set *set);
 
 int ioasid_alloc(struct ioasid_set *set, ioasid_t min, ioasid_t max);
-int ioasid_alloc_id(struct ioasid_set *set, ioasid_t ioasid);
+int ioasid_alloc_pinned(struct ioasid_set *set, ioasid_t ioasid);
 int ioasid_pin(struct ioasid_set *set, ioasid_t ioasid);
-void ioasid_unpin(struct ioasid_set *set, ioasid_t ioasid);
+void ioasid_unpin(struct ioasid_set *set, ioasid_t ioasid, bool free);
 int ioasid_free(struct ioasid_set *set, ioasid_t ioasid);
 int ioasid_free_range(struct ioasid_set *set, ioasid_t min, ioasid_t max);
 bool ioasid_set_holds(struct ioasid_set *set, ioasid_t ioasid);

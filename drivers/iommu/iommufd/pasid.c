@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The PASIDs an iommufd context attaches to devices, held as IOASIDs.
  *
@@ -8,14 +8,16 @@
  * is an IOASID, held by the context's IOASID set and charged to an ioasids
  * cgroup, and no other set can hold it while the context does.
  *
- * The set is the context's own, created at its first PASID attach and
- * charged to the cgroup of the task that makes it, or a /dev/ioasid file's
- * set, which its holder hands to the context beforehand with
- * IOASID_BIND_IOMMUFD.  An attach takes the PASID the caller names: if the
- * set holds it already (allocated by IOASID_ALLOC), the attach uses it;
- * otherwise the attach allocates that very ID into the set, within its
- * quota and its cgroup's ioasids.max, and the last detach frees it.  While
- * a PASID is attached to any device, it is pinned: its set cannot free it.
+ * The set is the context's own, created when it attaches a PASID while it
+ * holds none and charged to the cgroup of the task that attaches, and
+ * freed when it holds none again; or a /dev/ioasid file's set, which its
+ * holder hands to the context beforehand with IOASID_BIND_IOMMUFD.  An
+ * attach takes the PASID the caller names: if the set holds it already
+ * (allocated by IOASID_ALLOC), the attach uses it; otherwise the attach
+ * allocates that very ID into the set, within its quota and its cgroup's
+ * ioasids.max, and the last detach frees it.  While a PASID is attached
+ * to any device of the context, it is pinned: its set cannot free it, and
+ * no other context bound to the same file can attach it.
  */
 
 #include <linux/file.h>
@@ -57,10 +59,10 @@ void iommufd_pasids_destroy(struct iommufd_pasids *pasids)
  * @owner: the file that owns @set, which the context holds until it is
  *	destroyed
  *
- * Only a context that holds no PASID yet, and has no set, can be given
- * one.  /dev/ioasid calls this for IOASID_BIND_IOMMUFD.
+ * Only a context that holds no PASID, and was given no set before, can be
+ * given one.  /dev/ioasid calls this for IOASID_BIND_IOMMUFD.
  *
- * Return: 0, or -EBUSY if @ictx already has a set.
+ * Return: 0, or -EBUSY if @ictx holds PASIDs or has a file's set.
  */
 int iommufd_ctx_use_ioasid_set(struct iommufd_ctx *ictx,
 			       struct ioasid_set *set, struct file *owner)
@@ -81,19 +83,29 @@ int iommufd_ctx_use_ioasid_set(struct iommufd_ctx *ictx,
 EXPORT_SYMBOL_NS_GPL(iommufd_ctx_use_ioasid_set, IOMMUFD);
 
 /*
- * The allocator's errors, as an attach reports them: the ID is in use
- * (EBUSY, as for a PASID attached to the device already), or the set's
- * quota or the cgroup's ioasids.max is reached (EDQUOT).
+ * Take @pasid into @set, pinned.  The allocator's errors, as an attach
+ * reports them: the ID is in use (EBUSY, as for a PASID attached to the
+ * device already), or the set's quota or the cgroup's ioasids.max is
+ * reached (EDQUOT).
  */
 static int iommufd_pasid_alloc(struct ioasid_set *set, ioasid_t pasid)
 {
-	int rc = ioasid_alloc_id(set, pasid);
+	int rc = ioasid_alloc_pinned(set, pasid);
 
 	if (rc == -ENOSPC)
 		return -EBUSY;
 	if (rc == -EBUSY)
 		return -EDQUOT;
 	return rc < 0 ? rc : 0;
+}
+
+/* A set of the context's own goes with its last PASID. */
+static void iommufd_pasids_drop_empty_set(struct iommufd_pasids *pasids)
+{
+	if (pasids->set_owner || !xa_empty(&pasids->held))
+		return;
+	ioasid_set_free(pasids->set);
+	pasids->set = NULL;
 }
 
 /**
@@ -104,8 +116,9 @@ static int iommufd_pasid_alloc(struct ioasid_set *set, ioasid_t pasid)
  * The first hold of @pasid takes it from the context's set, or allocates
  * it there, and pins it.  Undo with iommufd_pasid_put().
  *
- * Return: 0, or -EBUSY if another set holds @pasid, -EDQUOT if the set's
- * quota or its cgroup's ioasids.max would be exceeded, -ENOMEM.
+ * Return: 0, or -EBUSY if another set holds @pasid, or another context
+ * bound to the same file has it attached; -EDQUOT if the set's quota or
+ * its cgroup's ioasids.max would be exceeded; -ENOMEM.
  */
 int iommufd_pasid_hold(struct iommufd_ctx *ictx, ioasid_t pasid)
 {
@@ -128,34 +141,33 @@ int iommufd_pasid_hold(struct iommufd_ctx *ictx, ioasid_t pasid)
 
 	entry = xa_load(&pasids->held, pasid);
 	if (entry) {
+		/* Replacing a value allocates nothing. */
 		held = xa_to_value(entry) + PASID_ONE_ATTACH;
-		rc = xa_err(xa_store(&pasids->held, pasid, xa_mk_value(held),
-				     GFP_KERNEL));
+		xa_store(&pasids->held, pasid, xa_mk_value(held), GFP_KERNEL);
+		rc = 0;
 		goto out_unlock;
 	}
 
+	/* -EBUSY: another context bound to the same file attached it */
 	held = PASID_ONE_ATTACH;
-	if (!ioasid_set_holds(pasids->set, pasid)) {
+	rc = ioasid_pin(pasids->set, pasid);
+	if (rc == -ENOENT) {
 		rc = iommufd_pasid_alloc(pasids->set, pasid);
-		if (rc)
-			goto out_unlock;
 		held |= PASID_ALLOCATED;
 	}
-	rc = ioasid_pin(pasids->set, pasid);
 	if (rc)
-		goto out_free;
+		goto out_drop;
 	rc = xa_err(xa_store(&pasids->held, pasid, xa_mk_value(held),
-			     GFP_KERNEL));
-	if (rc)
-		goto out_unpin;
+			     GFP_KERNEL_ACCOUNT));
+	if (rc) {
+		ioasid_unpin(pasids->set, pasid, held & PASID_ALLOCATED);
+		goto out_drop;
+	}
 	mutex_unlock(&pasids->lock);
 	return 0;
 
-out_unpin:
-	ioasid_unpin(pasids->set, pasid);
-out_free:
-	if (held & PASID_ALLOCATED)
-		WARN_ON(ioasid_free(pasids->set, pasid));
+out_drop:
+	iommufd_pasids_drop_empty_set(pasids);
 out_unlock:
 	mutex_unlock(&pasids->lock);
 	return rc;
@@ -185,9 +197,8 @@ void iommufd_pasid_put(struct iommufd_ctx *ictx, ioasid_t pasid)
 		goto out_unlock;
 	}
 	xa_erase(&pasids->held, pasid);
-	ioasid_unpin(pasids->set, pasid);
-	if (held & PASID_ALLOCATED)
-		WARN_ON(ioasid_free(pasids->set, pasid));
+	ioasid_unpin(pasids->set, pasid, held & PASID_ALLOCATED);
+	iommufd_pasids_drop_empty_set(pasids);
 out_unlock:
 	mutex_unlock(&pasids->lock);
 }

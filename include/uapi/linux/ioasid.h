@@ -166,9 +166,10 @@ struct ioasid_set_quota {
  * that ID into the file, within its quota and its cgroup's limits, and the
  * last detach frees it.  While attached, an IOASID cannot be freed
  * (IOASID_FREE fails with EBUSY).  The context keeps the file open until
- * the context is closed.  Errors: EBADF if @iommufd is no open file,
- * EINVAL if it is not /dev/iommu, EBUSY if the context has attached a
- * PASID or been bound to a file already.
+ * the context is closed.  An IOASID attached through one of the contexts
+ * bound to a file cannot be attached through another.  Errors: EBADF if
+ * @iommufd is no open file, EINVAL if it is not /dev/iommu, EBUSY if the
+ * context holds PASIDs or is bound to a file already.
  */
 struct ioasid_bind_iommufd {
 	__u32 size;

@@ -521,6 +521,156 @@ out:
 }
 
 /*
+ * A context that holds no PASID can still be bound to a file: one whose
+ * attaches all failed, and one whose PASIDs were all detached.
+ */
+static int test_attach_bind_after(const char *root)
+{
+	struct ctx c1 = { .fd = -1 }, c2 = { .fd = -1 };
+	int ret = KSFT_FAIL, fd = -1;
+	struct mock_dev m1, m2;
+	char *cg;
+
+	cg = test_cg_enter(root, "attach_bind_after");
+	if (!cg || ctx_open(&c1) || mock_add(&c1, true, &m1) ||
+	    ctx_open(&c2) || mock_add(&c2, true, &m2))
+		goto out;
+	fd = open(IOASID_DEV, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		ksft_print_msg("open %s: %s\n", IOASID_DEV, strerror(errno));
+		goto out;
+	}
+	if (expect_err(pasid_attach(&c1, &m1, PASID_A, 0xdead, NULL), ENOENT,
+		       "attach to no page table") ||
+	    expect_ok(bind_iommufd(fd, &c1), "bind after a failed attach") ||
+	    expect_ok(pasid_attach(&c2, &m2, PASID_B, c2.ioas_id, NULL),
+		      "attach") ||
+	    expect_err(bind_iommufd(fd, &c2), EBUSY,
+		       "bind of a context that holds a PASID") ||
+	    expect_ok(pasid_detach(&c2, &m2, PASID_B), "detach") ||
+	    check_ids(cg, 0) ||
+	    expect_ok(bind_iommufd(fd, &c2), "bind after the last detach") ||
+	    expect_ok(pasid_attach(&c2, &m2, PASID_B, c2.ioas_id, NULL),
+		      "attach from the file") ||
+	    check_stat(cg, 1, 0, 0, 0))
+		goto out;
+	ret = KSFT_PASS;
+out:
+	close_fd(&fd);
+	close_fd(&c1.fd);
+	close_fd(&c2.fd);
+	if (wait_value(cg, "ioasids.current", 0, RELEASE_TIMEOUT_MS))
+		ret = KSFT_FAIL;
+	test_cg_leave(root, cg);
+	return ret;
+}
+
+#define TAINTED		"/proc/sys/kernel/tainted"
+/* The rounds of the races below */
+#define RACE_ROUNDS	2000
+
+static long long tainted(void)
+{
+	char buf[32];
+
+	return read_file(TAINTED, buf, sizeof(buf)) ? -1 : atoll(buf);
+}
+
+/* In a child: IOASID_ALLOC and IOASID_FREE of @pasid, RACE_ROUNDS times */
+static void race_file(int fd, __u32 pasid)
+{
+	struct ioasid_alloc alloc = {
+		.size = sizeof(alloc),
+		.flags = IOASID_ALLOC_RANGE,
+		.min = pasid,
+		.max = pasid,
+	};
+	int i;
+
+	for (i = 0; i < RACE_ROUNDS; i++) {
+		alloc.out_ioasid = 0;
+		ioctl(fd, IOASID_ALLOC, &alloc);
+		ioasid_free_one(fd, pasid);
+	}
+}
+
+/* In a child: attach and detach @pasid of @m, RACE_ROUNDS times */
+static void race_attach(struct ctx *c, struct mock_dev *m, __u32 pasid)
+{
+	int i;
+
+	for (i = 0; i < RACE_ROUNDS; i++)
+		if (!pasid_attach(c, m, pasid, c->ioas_id, NULL))
+			pasid_detach(c, m, pasid);
+}
+
+/*
+ * Attaches and detaches of one PASID race its IOASID_ALLOC and
+ * IOASID_FREE through the bound file, and the attaches of a second
+ * context bound to the same file: every call succeeds or fails cleanly,
+ * the kernel warns of nothing, and nothing stays charged.
+ */
+static int test_attach_races(const char *root)
+{
+	struct ctx c1 = { .fd = -1 }, c2 = { .fd = -1 };
+	pid_t freer = -1, rival = -1;
+	int ret = KSFT_FAIL, fd = -1;
+	struct mock_dev m1, m2;
+	long long taint;
+	char *cg;
+
+	cg = test_cg_enter(root, "attach_races");
+	taint = tainted();
+	if (!cg || taint < 0 || ctx_open(&c1) || mock_add(&c1, true, &m1) ||
+	    ctx_open(&c2) || mock_add(&c2, true, &m2))
+		goto out;
+	fd = open(IOASID_DEV, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || expect_ok(bind_iommufd(fd, &c1), "bind") ||
+	    expect_ok(bind_iommufd(fd, &c2), "bind of a second context"))
+		goto out;
+
+	freer = fork();
+	if (!freer) {
+		race_file(fd, PASID_A);
+		_exit(0);
+	}
+	rival = fork();
+	if (!rival) {
+		race_attach(&c2, &m2, PASID_A);
+		_exit(0);
+	}
+	if (freer < 0 || rival < 0)
+		goto out;
+	race_attach(&c1, &m1, PASID_A);
+	if (waitpid(freer, NULL, 0) != freer || waitpid(rival, NULL, 0) != rival)
+		goto out;
+	freer = -1;
+	rival = -1;
+
+	/* Whatever the file holds, it frees; nothing else is held. */
+	ioasid_free_one(fd, PASID_A);
+	if (pasid_check(&c1, &m1, PASID_A, 0) ||
+	    pasid_check(&c2, &m2, PASID_A, 0) || check_ids(cg, 0))
+		goto out;
+	if (tainted() != taint) {
+		ksft_print_msg("the kernel is tainted: %lld, was %lld\n",
+			       tainted(), taint);
+		goto out;
+	}
+	ret = KSFT_PASS;
+out:
+	kill_child(&freer);
+	kill_child(&rival);
+	close_fd(&fd);
+	close_fd(&c1.fd);
+	close_fd(&c2.fd);
+	if (wait_value(cg, "ioasids.current", 0, RELEASE_TIMEOUT_MS))
+		ret = KSFT_FAIL;
+	test_cg_leave(root, cg);
+	return ret;
+}
+
+/*
  * A tenant that attaches the lowest IDs /dev/ioasid hands out cannot make
  * another tenant's IOASID_ALLOC fail: the kernel picks a free ID, and the
  * squatter holds no more than its ioasids.max.
@@ -635,6 +785,8 @@ static const struct ioasids_test tests[] = {
 	IOASIDS_TEST(test_attach_held_elsewhere),
 	IOASIDS_TEST(test_attach_close_releases),
 	IOASIDS_TEST(test_attach_file_ids),
+	IOASIDS_TEST(test_attach_bind_after),
+	IOASIDS_TEST(test_attach_races),
 	IOASIDS_TEST(test_attach_squatter),
 	IOASIDS_TEST(test_vfio_pasid_edu),
 };

@@ -905,15 +905,19 @@ TEST_F(delegation, hostile_sva_storm)
 	ASSERT_EQ(0, check_value(self->base, "ioasids.current", 0));
 }
 
-/* The PASID attaches of the hostile tenant: the IDs 1 to 15 and beyond */
+/*
+ * The PASID attaches of the hostile tenant: as many of the IDs 1 to 15 as
+ * its limit lets it, which, with the other tenant's one bind, adds up to
+ * the 15 IDs of a 4-bit device, as the admin guide's sizing rule says.
+ */
 #define IOMMUFD_DEV		"/dev/iommu"
-#define SQUAT_MAX		8
+#define SQUAT_MAX		(TENANT_MAX - 1)
 #define SQUAT_CHURN		500
 
 /*
  * Attach every PASID a 4-bit device could use, 1 to 15, then churn a
- * higher one: at most SQUAT_MAX are ever held, whatever the churn, and a
- * PASID attached cannot be freed under the device.  Holds what it got.
+ * higher one: at most SQUAT_MAX are ever held, whatever the churn.  Holds
+ * what it got.
  */
 static int squats_pasids(void *arg)
 {

@@ -803,11 +803,17 @@ static int attach_run(struct ctx *self)
 				 self->ioas_id, NULL);
 }
 
-/* 0 if the PASID is attached to a page table, -ENOENT if it is not */
+/*
+ * 0 if the PASID is attached to a page table, -ENOENT if it is not: the
+ * check for "no page table" fails with EINVAL when there is one.
+ */
 static int attach_check(struct ctx *self)
 {
-	return mock_pasid_check(self->iommufd, &self->mock, self->id, 0) ?
-	       0 : -ENOENT;
+	int ret = mock_pasid_check(self->iommufd, &self->mock, self->id, 0);
+
+	if (!ret)
+		return -ENOENT;
+	return ret == -EINVAL ? 0 : ret;
 }
 
 static void attach_failed(struct __test_metadata *_metadata,
@@ -915,6 +921,50 @@ TEST_F_TIMEOUT(fail_nth, pasid_attach_file, 900)
 		SKIP(return, "cannot open " IOASID_DEV);
 	sweep_attach(_metadata, &self->c, &attach_file_path,
 		     "PASID attach of a file's IOASID");
+}
+
+/* The same, the attach allocating a new IOASID into the bound file */
+
+static void attach_new_prepare(struct __test_metadata *_metadata,
+			       struct ctx *self)
+{
+	attach_prepare(_metadata, self);
+	open_file(_metadata, self);
+	ASSERT_EQ(0, ioasid_bind_iommufd(self->fd, self->iommufd));
+}
+
+static void attach_new_failed(struct __test_metadata *_metadata,
+			      struct ctx *self, int ret)
+{
+	EXPECT_EQ(-ENOENT, attach_check(self));
+	check_set(_metadata, self, 0, IOASID_QUOTA_UNLIMITED);
+}
+
+static void attach_new_done(struct __test_metadata *_metadata,
+			    struct ctx *self, const struct counters *before)
+{
+	EXPECT_EQ(0, attach_check(self));
+	check_set(_metadata, self, 1, IOASID_QUOTA_UNLIMITED);
+	EXPECT_EQ(current_plus(before, 1),
+		  cg_value(_metadata, self->cg, "ioasids.current"));
+	EXPECT_EQ(-EBUSY, ioasid_free(self->fd, self->id));
+}
+
+static const struct fail_path attach_new_path = {
+	.prepare = attach_new_prepare,
+	.run = attach_run,
+	.failed = attach_new_failed,
+	.done = attach_new_done,
+	.cleanup = attach_cleanup,
+	.iommufd = true,
+};
+
+TEST_F_TIMEOUT(fail_nth, pasid_attach_file_new, 900)
+{
+	if (self->c.probe_fd < 0)
+		SKIP(return, "cannot open " IOASID_DEV);
+	sweep_attach(_metadata, &self->c, &attach_new_path,
+		     "PASID attach allocating into a file");
 }
 
 /* IOASID_FREE */
