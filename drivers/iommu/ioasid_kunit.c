@@ -31,10 +31,12 @@ static ioasid_t test_bottom(void)
 KUNIT_DEFINE_ACTION_WRAPPER(test_set_free, ioasid_set_free,
 			    struct ioasid_set *);
 
-/* A set that is torn down when the test ends, however it ends. */
-static struct ioasid_set *test_set(struct kunit *test, unsigned int quota)
+/* A set of @kind that is torn down when the test ends, however it ends. */
+static struct ioasid_set *test_set_of(struct kunit *test,
+				      enum ioasid_set_kind kind,
+				      unsigned int quota)
 {
-	struct ioasid_set *set = ioasid_set_alloc(IOASID_SET_KERNEL, quota);
+	struct ioasid_set *set = ioasid_set_alloc(kind, quota);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, set);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, test_set_free,
@@ -42,15 +44,10 @@ static struct ioasid_set *test_set(struct kunit *test, unsigned int quota)
 	return set;
 }
 
-/* A set of /dev/ioasid's kind, torn down when the test ends */
-static struct ioasid_set *test_file_set(struct kunit *test, unsigned int quota)
+/* A kernel driver's set, torn down when the test ends */
+static struct ioasid_set *test_set(struct kunit *test, unsigned int quota)
 {
-	struct ioasid_set *set = ioasid_set_alloc(IOASID_SET_FILE, quota);
-
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, set);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, test_set_free,
-							set), 0);
-	return set;
+	return test_set_of(test, IOASID_SET_KERNEL, quota);
 }
 
 /* Tear a set from test_set() down now. */
@@ -203,7 +200,8 @@ static void ioasid_test_free_and_reuse(struct kunit *test)
  */
 static void ioasid_test_alloc_pinned(struct kunit *test)
 {
-	struct ioasid_set *file_set = test_file_set(test, UINT_MAX);
+	struct ioasid_set *file_set = test_set_of(test, IOASID_SET_FILE,
+						  UINT_MAX);
 	struct ioasid_set *other = test_set(test, 1);
 	ioasid_t low = IOASID_USER_FIRST - 1, id = test_top();
 
