@@ -412,7 +412,10 @@ static int bench_pin_charge_loop(void *ctx, unsigned int loops)
 	return 0;
 }
 
-/* Charge, commit, release and uncharge of @page: a map and unmap of it */
+/*
+ * Charge, commit, release and uncharge of @page, by its pfn, as VFIO's
+ * type1 and iommufd map and unmap it
+ */
 static int bench_pin_one(struct bench_pin *b, struct page *page)
 {
 	unsigned long n = 1;
@@ -421,15 +424,20 @@ static int bench_pin_one(struct bench_pin *b, struct page *page)
 	ret = ioasids_cgroup_try_charge_pinned(b->cg, &n);
 	if (ret)
 		return ret;
-	return ioasids_cgroup_commit_pinned(b->cg, IOASIDS_PINNED_VFIO, &page, 1);
+	ret = ioasids_cgroup_commit_pinned_range(b->cg, IOASIDS_PINNED_VFIO,
+						 page_to_pfn(page), 1);
+	if (ret)
+		ioasids_cgroup_uncharge_pinned(b->cg, 1);
+	return ret;
 }
 
 static void bench_unpin_one(struct bench_pin *b, struct page *page)
 {
-	ioasids_cgroup_uncharge_pinned(b->cg,
-				       ioasids_cgroup_release_pinned(b->cg,
-								     IOASIDS_PINNED_VFIO,
-								     &page, 1));
+	unsigned long last;
+
+	last = ioasids_cgroup_release_pinned_range(b->cg, IOASIDS_PINNED_VFIO,
+						   page_to_pfn(page), 1);
+	ioasids_cgroup_uncharge_pinned(b->cg, last);
 }
 
 /* Each page pinned and unpinned in turn, as a strict vIOMMU maps */

@@ -451,6 +451,20 @@ void ioasids_cgroup_uncharge_pinned(struct ioasids_cgroup *cg,
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_uncharge_pinned);
 
+/* The ledger counted the pins of @npages pages: @first of them are new */
+static __always_inline int
+ioasids_pinned_committed(struct ioasids_cgroup *cg,
+			 enum ioasids_pinned_source source,
+			 unsigned long npages, long first,
+			 unsigned long nr_pins)
+{
+	if (first < 0)
+		return first;
+	ioasids_cgroup_uncharge_pinned(cg, npages - first);
+	this_cpu_add(cg->stat->nr_pinned[source], nr_pins);
+	return 0;
+}
+
 /**
  * ioasids_cgroup_commit_pinned() - Account pages just pinned
  * @cg: the cgroup charged by ioasids_cgroup_try_charge_pinned(), or NULL
@@ -478,15 +492,81 @@ int ioasids_cgroup_commit_pinned(struct ioasids_cgroup *cg,
 		return 0;
 	first = ioasids_ledger_add(&cg->pinned_pages, pages, npages, &nr_pins,
 				   GFP_KERNEL_ACCOUNT);
-	if (first < 0) {
+	if (first < 0)
 		ioasids_cgroup_uncharge_pinned(cg, npages);
-		return first;
-	}
-	ioasids_cgroup_uncharge_pinned(cg, npages - first);
-	this_cpu_add(cg->stat->nr_pinned[source], nr_pins);
-	return 0;
+	return ioasids_pinned_committed(cg, source, npages, first, nr_pins);
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_commit_pinned);
+
+/**
+ * ioasids_cgroup_commit_pinned_range() - Account a range of pfns just pinned
+ * @cg: the cgroup charged by ioasids_cgroup_try_charge_pinned(), or NULL
+ * @source: who pinned them, for ioasids.stat
+ * @pfn: the first pfn of the pages pinned
+ * @npages: how many pfns from it
+ *
+ * As ioasids_cgroup_commit_pinned_runs(), for one run.
+ *
+ * Context: process context; sleeps.
+ * Return: 0, or -ENOMEM if the pins cannot be counted; then none is, and
+ * the pages keep their charge, which the caller returns when it unpins
+ * them, with ioasids_cgroup_uncharge_pinned().
+ */
+int ioasids_cgroup_commit_pinned_range(struct ioasids_cgroup *cg,
+				       enum ioasids_pinned_source source,
+				       unsigned long pfn, unsigned long npages)
+{
+	unsigned long nr_pins;
+	long first;
+
+	if (!cg || !npages)
+		return 0;
+	first = ioasids_ledger_add_range(&cg->pinned_pages, pfn, npages,
+					 &nr_pins, GFP_KERNEL_ACCOUNT);
+	return ioasids_pinned_committed(cg, source, npages, first, nr_pins);
+}
+EXPORT_SYMBOL_GPL(ioasids_cgroup_commit_pinned_range);
+
+/**
+ * ioasids_cgroup_commit_pinned_runs() - Account runs of pfns just pinned
+ * @cg: the cgroup charged by ioasids_cgroup_try_charge_pinned(), or NULL
+ * @source: who pinned them, for ioasids.stat
+ * @pfns: the first pfn of each run of contiguous pfns
+ * @npfns: the length of each run
+ * @nr_runs: how many runs
+ * @skip: how many pfns at the start of the first run were committed before,
+ *	and are not among these
+ *
+ * As ioasids_cgroup_commit_pinned(), for a caller that has the pfns that it
+ * pinned in runs already: the pins of huge pages cost a few instructions
+ * per 2 MiB, where a list of their pages costs a check of every page.
+ *
+ * Context: process context; sleeps.
+ * Return: 0, or -ENOMEM if the pins cannot be counted; then none is, and
+ * the pages keep their charge, which the caller returns when it unpins
+ * them, with ioasids_cgroup_uncharge_pinned().
+ */
+int ioasids_cgroup_commit_pinned_runs(struct ioasids_cgroup *cg,
+				      enum ioasids_pinned_source source,
+				      const unsigned long *pfns,
+				      const u32 *npfns, unsigned int nr_runs,
+				      unsigned long skip)
+{
+	unsigned long npages = 0, nr_pins;
+	unsigned int i;
+	long first;
+
+	if (!cg || !nr_runs)
+		return 0;
+	for (i = 0; i < nr_runs; i++)
+		npages += npfns[i];
+	npages -= skip;
+	first = ioasids_ledger_add_runs(&cg->pinned_pages, pfns, npfns,
+					nr_runs, skip, &nr_pins,
+					GFP_KERNEL_ACCOUNT);
+	return ioasids_pinned_committed(cg, source, npages, first, nr_pins);
+}
+EXPORT_SYMBOL_GPL(ioasids_cgroup_commit_pinned_runs);
 
 /* The pins of @pages, or of the pfns from @pfn, are about to be released */
 static unsigned long ioasids_release_pinned(struct ioasids_cgroup *cg,

@@ -15,6 +15,9 @@
  * gets at its first such pin.  A page's pins are ->whole plus its own
  * count, so the ledger costs a few instructions per 2 MiB for huge pages,
  * and about 1 byte per pinned page for small ones where they are dense.
+ * Callers that have the runs of pfns they pinned hand those in
+ * (ioasids_ledger_add_runs()), so that the pages of a huge page are not
+ * looked at one by one; a list of pages is checked for runs first.
  * Releasing a part of a chunk pinned whole turns one whole pin into a pin
  * of each page first.  A page's count that reaches 255, a page pinned at
  * 255 places at once, goes on in a second xarray, by pfn, so that no
@@ -357,8 +360,9 @@ static long ledger_run(struct ioasids_ledger *ledger, unsigned long pfn,
  * loop would cost more than the count.  Returns as ledger_run() does, or
  * -EAGAIN if ledger_run() must count it.
  */
-static long ledger_page(struct ioasids_ledger *ledger, struct page *page,
-			unsigned long pfn, bool sub, unsigned long *pins)
+static __always_inline long ledger_page(struct ioasids_ledger *ledger,
+					struct page *page, unsigned long pfn,
+					bool sub, unsigned long *pins)
 {
 	struct ledger_chunk *chunk = ledger->cached;
 	u8 *count;
@@ -480,6 +484,121 @@ long ioasids_ledger_add(struct ioasids_ledger *ledger, struct page **pages,
 				 gfp, nr_pins);
 		if (ret < 0) {
 			ledger_sub(ledger, pages, 0, i, &undone);
+			*nr_pins = 0;
+			first = ret;
+			break;
+		}
+		first += ret;
+	}
+unlock:
+	mutex_unlock(&ledger->lock);
+	return first;
+}
+
+/*
+ * Count the pins of the @npages pfns from @pfn, or none of them: pfns of
+ * pinned pages, which all have a struct page.
+ */
+static long ledger_add_range(struct ioasids_ledger *ledger, unsigned long pfn,
+			     unsigned long npages, gfp_t gfp,
+			     unsigned long *nr_pins)
+{
+	unsigned long done, n, undone;
+	long first = 0, ret;
+
+	for (done = 0; done < npages; done += n) {
+		n = min(npages - done, CHUNK_PFNS - ((pfn + done) & CHUNK_MASK));
+		ret = ledger_run(ledger, pfn + done, n, true, false, gfp,
+				 nr_pins);
+		if (ret < 0) {
+			ledger_sub(ledger, NULL, pfn, done, &undone);
+			return ret;
+		}
+		first += ret;
+	}
+	return first;
+}
+
+/**
+ * ioasids_ledger_add_range() - Count the pins of a range of pfns
+ * @ledger: the ledger
+ * @pfn: the first pfn of the pages just pinned
+ * @npages: how many pfns from it
+ * @nr_pins: set to how many of the pins the ledger counts
+ * @gfp: how to allocate the ledger's memory
+ *
+ * As ioasids_ledger_add_runs(), for one run.
+ *
+ * Context: process context; sleeps.
+ * Return: how many of the pages had no pin counted before, or -ENOMEM;
+ * then no count changed.
+ */
+long ioasids_ledger_add_range(struct ioasids_ledger *ledger, unsigned long pfn,
+			      unsigned long npages, unsigned long *nr_pins,
+			      gfp_t gfp)
+{
+	long first = -EAGAIN;
+
+	*nr_pins = 0;
+	mutex_lock(&ledger->lock);
+	if (npages == 1)
+		first = ledger_page(ledger, pfn_to_page(pfn), pfn, false,
+				    nr_pins);
+	if (first == -EAGAIN)
+		first = ledger_add_range(ledger, pfn, npages, gfp, nr_pins);
+	if (first < 0)
+		*nr_pins = 0;
+	mutex_unlock(&ledger->lock);
+	return first;
+}
+
+/**
+ * ioasids_ledger_add_runs() - Count the pins of runs of contiguous pfns
+ * @ledger: the ledger
+ * @pfns: the first pfn of each run
+ * @npfns: the length of each run
+ * @nr_runs: how many runs
+ * @skip: how many pfns at the start of the first run not to count
+ * @nr_pins: set to how many of the pins the ledger counts
+ * @gfp: how to allocate the ledger's memory
+ *
+ * As ioasids_ledger_add(), for a caller that has the runs of pfns of the
+ * pages that it pinned: their pages need no check that they are
+ * contiguous, nor their pfns that they have a struct page.
+ *
+ * Context: process context; sleeps.
+ * Return: how many of the pages had no pin counted before, or -ENOMEM;
+ * then no count changed.
+ */
+long ioasids_ledger_add_runs(struct ioasids_ledger *ledger,
+			     const unsigned long *pfns, const u32 *npfns,
+			     unsigned int nr_runs, unsigned long skip,
+			     unsigned long *nr_pins, gfp_t gfp)
+{
+	unsigned long off, undone;
+	long first = 0, ret;
+	unsigned int i;
+
+	*nr_pins = 0;
+	mutex_lock(&ledger->lock);
+	/* A page alone: iommufd's map of a small page */
+	if (nr_runs == 1 && npfns[0] - skip == 1) {
+		first = ledger_page(ledger, pfn_to_page(pfns[0] + skip),
+				    pfns[0] + skip, false, nr_pins);
+		if (first != -EAGAIN)
+			goto unlock;
+		first = 0;
+	}
+	for (i = 0; i < nr_runs; i++) {
+		off = i ? 0 : skip;
+		ret = ledger_add_range(ledger, pfns[i] + off, npfns[i] - off,
+				       gfp, nr_pins);
+		if (ret < 0) {
+			while (i--) {
+				off = i ? 0 : skip;
+				ledger_sub(ledger, NULL, pfns[i] + off,
+					   npfns[i] - off, &undone);
+			}
 			*nr_pins = 0;
 			first = ret;
 			break;

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests of the ledger of pinned pages of the ioasids controller:
- * pins of whole chunks and of single pages, mixed, released otherwise than
- * they were counted, counts past a byte, and pages that a pin does not
- * hold.
+ * pins of whole chunks, of single pages and of runs of pfns, mixed,
+ * released otherwise than they were counted, counts past a byte, and pages
+ * that a pin does not hold.
  */
 
 #include <kunit/test.h>
@@ -89,6 +89,15 @@ static unsigned long sub_range(struct ledger_test *t, unsigned long first,
 					&pins);
 }
 
+static long add_runs(struct ledger_test *t, const unsigned long *pfns,
+		     const u32 *npfns, unsigned int nr_runs, unsigned long skip)
+{
+	unsigned long pins;
+
+	return ioasids_ledger_add_runs(&t->ledger, pfns, npfns, nr_runs, skip,
+				       &pins, GFP_KERNEL);
+}
+
 /* Whole pins, released in halves: the page's last pin frees the charge */
 static void ledger_whole_then_halves_folio(struct kunit *test)
 {
@@ -158,6 +167,46 @@ static void ledger_pages_not_pinned(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ioasids_ledger_sub(&t->ledger, &zero, 1, &pins),
 			0);
 	KUNIT_EXPECT_EQ(test, pins, 0);
+}
+
+/*
+ * Runs of pfns, from the middle of the first, as iommufd commits the pfns
+ * that it adds to a batch; then a whole chunk, and a single page
+ */
+static void ledger_runs_folio(struct kunit *test)
+{
+	struct ledger_test *t = test->priv;
+	unsigned long base = page_to_pfn(t->chunk), page = base + 10;
+	unsigned long pfns[] = { base, base + 100 };
+	u32 npfns[] = { 100, CHUNK_PAGES - 100 }, whole = CHUNK_PAGES, one = 1;
+
+	KUNIT_EXPECT_EQ(test, add_runs(t, pfns, npfns, 2, 50),
+			CHUNK_PAGES - 50);
+	KUNIT_EXPECT_EQ(test, add_runs(t, &base, &whole, 1, 0), 50);
+	KUNIT_EXPECT_EQ(test, add_runs(t, &page, &one, 1, 0), 0);
+	KUNIT_EXPECT_EQ(test, sub_range(t, 0, CHUNK_PAGES), 50 - 1);
+	KUNIT_EXPECT_EQ(test, sub(t, 50, CHUNK_PAGES - 50), CHUNK_PAGES - 50);
+	KUNIT_EXPECT_EQ(test, sub(t, 10, 1), 1);
+}
+
+/* Runs are counted all or none: a refused run takes back those before */
+static void ledger_runs_refused(struct kunit *test)
+{
+	struct ledger_test *t = test->priv;
+	unsigned long base = page_to_pfn(t->chunk);
+	unsigned long pfns[] = { base + 100, base + 3 };
+	u32 npfns[] = { 10, 1 };
+	int i;
+
+	for (i = 0; i < U16_MAX; i++)
+		KUNIT_ASSERT_EQ(test, add(t, 3, 1), i ? 0 : 1);
+	KUNIT_EXPECT_EQ(test, add_runs(t, pfns, npfns, 2, 0), -ENOMEM);
+	/* Pages 100 to 109 have no pin counted */
+	KUNIT_EXPECT_EQ(test, add(t, 100, 10), 10);
+	KUNIT_EXPECT_EQ(test, sub(t, 100, 10), 10);
+	for (i = 1; i < U16_MAX; i++)
+		KUNIT_ASSERT_EQ(test, sub(t, 3, 1), 0);
+	KUNIT_EXPECT_EQ(test, sub(t, 3, 1), 1);
 }
 
 /* A page takes 65535 pins, its chunk's included, and refuses one more */
@@ -294,6 +343,8 @@ static struct kunit_case ledger_cases[] = {
 	KUNIT_CASE(ledger_reserved_chunk),
 	KUNIT_CASE(ledger_reserved_folio),
 	KUNIT_CASE(ledger_max_pins_folio),
+	KUNIT_CASE(ledger_runs_folio),
+	KUNIT_CASE(ledger_runs_refused),
 	{}
 };
 
