@@ -103,10 +103,10 @@ void ioasids_cgroup_move_pinned_begin(struct ioasids_pinned_move *move,
 				      struct ioasids_cgroup *to,
 				      enum ioasids_pinned_source source);
 void ioasids_cgroup_move_pinned_count(struct ioasids_pinned_move *move,
-				      struct page *page);
+				      unsigned long pfn, unsigned long npages);
 int ioasids_cgroup_move_pinned_charge(struct ioasids_pinned_move *move);
-void ioasids_cgroup_move_pinned_page(struct ioasids_pinned_move *move,
-				     struct page *page);
+void ioasids_cgroup_move_pinned_range(struct ioasids_pinned_move *move,
+				      unsigned long pfn, unsigned long npages);
 void ioasids_cgroup_move_pinned_end(struct ioasids_pinned_move *move);
 bool ioasids_cgroup_pinned_replaces_memlock(struct ioasids_cgroup *cg);
 
@@ -196,7 +196,7 @@ ioasids_cgroup_move_pinned_begin(struct ioasids_pinned_move *move,
 
 static inline void
 ioasids_cgroup_move_pinned_count(struct ioasids_pinned_move *move,
-				 struct page *page) {}
+				 unsigned long pfn, unsigned long npages) {}
 
 static inline int
 ioasids_cgroup_move_pinned_charge(struct ioasids_pinned_move *move)
@@ -205,8 +205,8 @@ ioasids_cgroup_move_pinned_charge(struct ioasids_pinned_move *move)
 }
 
 static inline void
-ioasids_cgroup_move_pinned_page(struct ioasids_pinned_move *move,
-				struct page *page) {}
+ioasids_cgroup_move_pinned_range(struct ioasids_pinned_move *move,
+				 unsigned long pfn, unsigned long npages) {}
 
 static inline void
 ioasids_cgroup_move_pinned_end(struct ioasids_pinned_move *move) {}

@@ -684,10 +684,10 @@ static struct ioasids_cgroup *ioasids_common_ancestor(struct ioasids_cgroup *a,
  *
  * When a mapping changes owner, its pins move to the new owner's cgroup,
  * in two passes over its pages, between this function and
- * ioasids_cgroup_move_pinned_end(): the caller hands each page to
- * ioasids_cgroup_move_pinned_count(), then, if
+ * ioasids_cgroup_move_pinned_end(): the caller hands each range of pfns
+ * that it pins to ioasids_cgroup_move_pinned_count(), then, if
  * ioasids_cgroup_move_pinned_charge() succeeds, to
- * ioasids_cgroup_move_pinned_page().  @to and its ancestors are charged,
+ * ioasids_cgroup_move_pinned_range().  @to and its ancestors are charged,
  * against their limits, before @from returns any charge: were @from to
  * return its charge first, a refused move would have to take it back,
  * over @from's limits if its tenant pinned more meanwhile.  The levels
@@ -697,7 +697,7 @@ static struct ioasids_cgroup *ioasids_common_ancestor(struct ioasids_cgroup *a,
  * cgroups' pins are locked meanwhile: pins charged to them wait, and the
  * caller must neither pin nor release any itself until
  * ioasids_cgroup_move_pinned_end().  Both passes hand over the same
- * pages, and ioasids_cgroup_move_pinned_end() ends every move begun,
+ * ranges, and ioasids_cgroup_move_pinned_end() ends every move begun,
  * refused or not.
  *
  * Context: process context; sleeps.
@@ -719,24 +719,23 @@ void ioasids_cgroup_move_pinned_begin(struct ioasids_pinned_move *move,
 EXPORT_SYMBOL_GPL(ioasids_cgroup_move_pinned_begin);
 
 /**
- * ioasids_cgroup_move_pinned_count() - Count a pin that is to move
+ * ioasids_cgroup_move_pinned_count() - Count pins that are to move
  * @move: the move, begun
- * @page: a page that the mapping pins: one pin of it moves
+ * @pfn: the first pfn of pages that the mapping pins: one pin of each
+ *	moves
+ * @npages: how many pfns from it
  *
  * Context: process context.
  */
 void ioasids_cgroup_move_pinned_count(struct ioasids_pinned_move *move,
-				      struct page *page)
+				      unsigned long pfn, unsigned long npages)
 {
-	bool first, kept;
-
-	if (!move->to || WARN_ON_ONCE(move->charged) || PageReserved(page))
+	if (!move->to || WARN_ON_ONCE(move->charged))
 		return;
-	first = !ioasids_ledger_pins(&move->to->pinned_pages, page);
-	kept = ioasids_ledger_pins(&move->from->pinned_pages, page) > 1;
 	/* At most: a page that the mapping pins twice counts twice here */
-	move->first += first;
-	move->shared_first += first && kept;
+	ioasids_ledger_count_move(&move->from->pinned_pages,
+				  &move->to->pinned_pages, pfn, npages,
+				  &move->first, &move->shared_first);
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_move_pinned_count);
 
@@ -773,31 +772,35 @@ int ioasids_cgroup_move_pinned_charge(struct ioasids_pinned_move *move)
 EXPORT_SYMBOL_GPL(ioasids_cgroup_move_pinned_charge);
 
 /**
- * ioasids_cgroup_move_pinned_page() - Move a pin
+ * ioasids_cgroup_move_pinned_range() - Move pins
  * @move: the move, charged
- * @page: a page handed to ioasids_cgroup_move_pinned_count()
+ * @pfn: the first pfn of a range handed to
+ *	ioasids_cgroup_move_pinned_count()
+ * @npages: how many pfns from it
+ *
+ * A pin of a whole chunk of 2 MiB, as a huge page is pinned, moves as one
+ * count: the caller hands over the longest ranges of contiguous pfns that
+ * it has.
  *
  * Context: process context; sleeps.
  */
-void ioasids_cgroup_move_pinned_page(struct ioasids_pinned_move *move,
-				     struct page *page)
+void ioasids_cgroup_move_pinned_range(struct ioasids_pinned_move *move,
+				      unsigned long pfn, unsigned long npages)
 {
-	unsigned long pins;
-	bool first, last;
+	struct ioasids_ledger_moved moved = {};
 
 	if (!move->to || WARN_ON_ONCE(!move->charged))
 		return;
-	pins = ioasids_ledger_move(&move->from->pinned_pages,
-				   &move->to->pinned_pages, page, &first,
-				   &last);
-	this_cpu_sub(move->from->stat->nr_pinned[move->source], pins);
-	this_cpu_add(move->to->stat->nr_pinned[move->source], pins);
-	move->nr_first += first;
-	move->nr_last += last;
-	move->nr_shared_first += first && !last;
-	move->nr_shared_last += !first && last;
+	ioasids_ledger_move(&move->from->pinned_pages, &move->to->pinned_pages,
+			    pfn, npages, &moved);
+	this_cpu_sub(move->from->stat->nr_pinned[move->source], moved.pins);
+	this_cpu_add(move->to->stat->nr_pinned[move->source], moved.pins);
+	move->nr_first += moved.first;
+	move->nr_last += moved.last;
+	move->nr_shared_first += moved.first_kept;
+	move->nr_shared_last += moved.last_kept;
 }
-EXPORT_SYMBOL_GPL(ioasids_cgroup_move_pinned_page);
+EXPORT_SYMBOL_GPL(ioasids_cgroup_move_pinned_range);
 
 /**
  * ioasids_cgroup_move_pinned_end() - End a move of pins

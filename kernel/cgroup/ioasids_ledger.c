@@ -694,66 +694,133 @@ void ioasids_ledger_unlock_pair(struct ioasids_ledger *a,
 	mutex_unlock(&b->lock);
 }
 
-/**
- * ioasids_ledger_pins() - How many pins of a page a ledger counts
- * @ledger: the ledger, locked
- * @page: the page
- *
- * The lookup makes @page's chunk the cached one, which frees the chunk
- * cached before if it counts no pin.
- *
- * Return: the number of pins of @page that @ledger counts; 0 for a page
- * that it does not count, such as a reserved one.
- */
-unsigned long ioasids_ledger_pins(struct ioasids_ledger *ledger,
-				  struct page *page)
+/* The pins of the page of @pfn that @chunk counts, of @ledger, or NULL */
+static unsigned long chunk_pins(struct ioasids_ledger *ledger,
+				struct ledger_chunk *chunk, unsigned long pfn)
 {
-	unsigned long pfn = page_to_pfn(page), pins;
-	struct ledger_chunk *chunk;
 	u8 count;
 
-	lockdep_assert_held(&ledger->lock);
-	if (PageReserved(page))
-		return 0;
-	chunk = chunk_get(ledger, pfn, 0);
 	if (!chunk)
 		return 0;
-	pins = chunk->whole;
-	if (chunk->count) {
-		count = chunk->count[pfn & CHUNK_MASK];
-		pins += count != COUNT_OVERFLOW ? count :
-			xa_to_value(xa_load(&ledger->overflow, pfn));
-	}
-	return pins;
+	if (!chunk->count)
+		return chunk->whole;
+	count = chunk->count[pfn & CHUNK_MASK];
+	return chunk->whole + (count != COUNT_OVERFLOW ? count :
+			       xa_to_value(xa_load(&ledger->overflow, pfn)));
 }
 
 /**
- * ioasids_ledger_move() - Count one pin of a page in another ledger
- * @from: the ledger that counts the pin, locked
- * @to: the ledger to count it in, locked
- * @page: the page
- * @first: set to whether @to counted no pin of @page before
- * @last: set to whether @from counts no pin of @page any more
+ * ioasids_ledger_count_move() - Count what a move of pins would change
+ * @from: the ledger that counts the pins, locked
+ * @to: the ledger to count them in, locked
+ * @pfn: the first pfn of the pages, one pin of each of which is to move
+ * @npages: how many pfns from it
+ * @first: increased by how many of the pages @to counts no pin of
+ * @first_kept: increased by how many of those @from counts another pin of
  *
- * The count in @to cannot fail: its memory is allocated with
- * __GFP_NOFAIL, and LEDGER_MAX_PINS does not apply, as the pin exists.
- *
- * Return: the number of pins moved: 1, or 0 for a page that @from does not
- * count, such as a reserved one.
+ * Each page counts as if it were the only one to move: a page that the
+ * caller hands over twice counts twice.  Pages that a pin does not hold,
+ * such as reserved ones, do not count.
  */
-unsigned long ioasids_ledger_move(struct ioasids_ledger *from,
-				  struct ioasids_ledger *to, struct page *page,
-				  bool *first, bool *last)
+void ioasids_ledger_count_move(struct ioasids_ledger *from,
+			       struct ioasids_ledger *to, unsigned long pfn,
+			       unsigned long npages, unsigned long *first,
+			       unsigned long *first_kept)
 {
-	unsigned long pfn = page_to_pfn(page), pins = 0;
+	struct ledger_chunk *from_chunk = NULL, *to_chunk = NULL;
+	unsigned long i;
+	bool new;
 
 	lockdep_assert_held(&from->lock);
 	lockdep_assert_held(&to->lock);
-	*first = false;
-	*last = ledger_run(from, pfn, 1, true, true, 0, &pins) > 0;
-	/* Only a pin that @from counted moves */
-	if (pins)
-		*first = ledger_run(to, pfn, 1, true, false, LEDGER_GFP_NOFAIL,
-				    &pins) > 0;
-	return pins ? 1 : 0;
+	for (i = 0; i < npages; i++, pfn++) {
+		if (!i || !(pfn & CHUNK_MASK)) {
+			from_chunk = xa_load(&from->chunks, pfn >> CHUNK_SHIFT);
+			to_chunk = xa_load(&to->chunks, pfn >> CHUNK_SHIFT);
+		}
+		if (!pfn_counted(pfn, true))
+			continue;
+		new = !chunk_pins(to, to_chunk, pfn);
+		*first += new;
+		*first_kept += new && chunk_pins(from, from_chunk, pfn) > 1;
+	}
+}
+
+/*
+ * Move one whole pin of the chunk from @pfn, which @from counts, to @to,
+ * and count what it changes in @moved: neither ledger turns a whole pin
+ * into pins of its pages.
+ */
+static void ledger_move_whole(struct ioasids_ledger *from,
+			      struct ledger_chunk *from_chunk,
+			      struct ioasids_ledger *to, unsigned long pfn,
+			      struct ioasids_ledger_moved *moved)
+{
+	struct ledger_chunk *to_chunk;
+	unsigned long i;
+	bool first, last;
+
+	to_chunk = chunk_get(to, pfn, LEDGER_GFP_NOFAIL);
+	for (i = 0; i < CHUNK_PFNS; i++) {
+		first = !chunk_pins(to, to_chunk, pfn + i);
+		last = chunk_pins(from, from_chunk, pfn + i) == 1;
+		moved->first += first;
+		moved->last += last;
+		moved->first_kept += first && !last;
+		moved->last_kept += last && !first;
+	}
+	from_chunk->whole--;
+	to_chunk->whole++;
+	moved->pins += CHUNK_PFNS;
+	chunk_put(from, from_chunk, pfn);
+}
+
+/**
+ * ioasids_ledger_move() - Count one pin of each page of a range in another
+ *	ledger
+ * @from: the ledger that counts the pins, locked
+ * @to: the ledger to count them in, locked
+ * @pfn: the first pfn of the pages
+ * @npages: how many pfns from it
+ * @moved: increased by what the move changed
+ *
+ * A whole pin of a chunk of 512 pfns moves as one count: a mapping of huge
+ * pages moves with no count of each page allocated, in either ledger.  The
+ * counts in @to cannot fail: their memory is allocated with __GFP_NOFAIL,
+ * and LEDGER_MAX_PINS does not apply, as the pins exist.  Only pins that
+ * @from counts move: none of a reserved page.
+ */
+void ioasids_ledger_move(struct ioasids_ledger *from,
+			 struct ioasids_ledger *to, unsigned long pfn,
+			 unsigned long npages, struct ioasids_ledger_moved *moved)
+{
+	struct ledger_chunk *chunk;
+	unsigned long n, i, pins;
+	bool first, last;
+
+	lockdep_assert_held(&from->lock);
+	lockdep_assert_held(&to->lock);
+	for (; npages; pfn += n, npages -= n) {
+		n = min(npages, CHUNK_PFNS - (pfn & CHUNK_MASK));
+		chunk = chunk_get(from, pfn, 0);
+		if (n == CHUNK_PFNS && chunk && chunk->whole &&
+		    chunk_all_counted(pfn, true)) {
+			ledger_move_whole(from, chunk, to, pfn, moved);
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			pins = 0;
+			last = ledger_run(from, pfn + i, 1, true, true, 0,
+					  &pins) > 0;
+			if (!pins)
+				continue;
+			first = ledger_run(to, pfn + i, 1, true, false,
+					   LEDGER_GFP_NOFAIL, &pins) > 0;
+			moved->pins++;
+			moved->first += first;
+			moved->last += last;
+			moved->first_kept += first && !last;
+			moved->last_kept += last && !first;
+		}
+	}
 }

@@ -30,6 +30,22 @@ struct ioasids_ledger {
 	unsigned long cached_index;
 };
 
+/**
+ * struct ioasids_ledger_moved - What a move of pins between ledgers changed
+ * @pins: the pins moved
+ * @first: pages whose first pin the new ledger counts
+ * @last: pages whose last pin the old ledger counted
+ * @first_kept: of @first, pages that the old ledger still counts a pin of
+ * @last_kept: of @last, pages that the new ledger counted a pin of before
+ */
+struct ioasids_ledger_moved {
+	unsigned long pins;
+	unsigned long first;
+	unsigned long last;
+	unsigned long first_kept;
+	unsigned long last_kept;
+};
+
 void ioasids_ledger_init(struct ioasids_ledger *ledger);
 void ioasids_ledger_destroy(struct ioasids_ledger *ledger);
 bool ioasids_ledger_empty(struct ioasids_ledger *ledger);
@@ -53,10 +69,12 @@ void ioasids_ledger_lock_pair(struct ioasids_ledger *a,
 			      struct ioasids_ledger *b);
 void ioasids_ledger_unlock_pair(struct ioasids_ledger *a,
 				struct ioasids_ledger *b);
-unsigned long ioasids_ledger_pins(struct ioasids_ledger *ledger,
-				  struct page *page);
-unsigned long ioasids_ledger_move(struct ioasids_ledger *from,
-				  struct ioasids_ledger *to, struct page *page,
-				  bool *first, bool *last);
+void ioasids_ledger_count_move(struct ioasids_ledger *from,
+			       struct ioasids_ledger *to, unsigned long pfn,
+			       unsigned long npages, unsigned long *first,
+			       unsigned long *first_kept);
+void ioasids_ledger_move(struct ioasids_ledger *from,
+			 struct ioasids_ledger *to, unsigned long pfn,
+			 unsigned long npages, struct ioasids_ledger_moved *moved);
 
 #endif /* _IOASIDS_LEDGER_H */

@@ -292,34 +292,51 @@ static void ledger_cached_chunk(struct kunit *test)
 	__free_pages(other, CHUNK_ORDER);
 }
 
+/* Move one pin of each of @n pages from @first, from @t's ledger to @to */
+static struct ioasids_ledger_moved move(struct ledger_test *t,
+					struct ioasids_ledger *to,
+					unsigned long first, unsigned long n)
+{
+	struct ioasids_ledger_moved moved = {};
+
+	ioasids_ledger_lock_pair(&t->ledger, to);
+	ioasids_ledger_move(&t->ledger, to, page_to_pfn(t->chunk) + first, n,
+			    &moved);
+	ioasids_ledger_unlock_pair(&t->ledger, to);
+	return moved;
+}
+
 /*
- * Pins move one at a time: the first in the new ledger and the last in the
- * old one are told apart, and a pin of a page pinned whole moves too
+ * A pin of a page moves alone: the first in the new ledger and the last in
+ * the old one are told apart, and a pin of a page pinned whole moves too
  */
 static void ledger_move_folio(struct kunit *test)
 {
 	struct ledger_test *t = test->priv;
+	unsigned long pfn = page_to_pfn(t->chunk) + 9, first = 0, kept = 0;
+	struct ioasids_ledger_moved moved;
 	struct ioasids_ledger to;
 	unsigned long pins;
-	bool first, last;
 
 	ioasids_ledger_init(&to);
 	KUNIT_EXPECT_EQ(test, add(t, 0, CHUNK_PAGES), CHUNK_PAGES);
 	KUNIT_EXPECT_EQ(test, add(t, 9, 1), 0);
 	ioasids_ledger_lock_pair(&t->ledger, &to);
-	KUNIT_EXPECT_EQ(test, ioasids_ledger_pins(&t->ledger, t->pages[9]), 2);
-	KUNIT_EXPECT_EQ(test, ioasids_ledger_pins(&to, t->pages[9]), 0);
-	KUNIT_EXPECT_EQ(test, ioasids_ledger_move(&t->ledger, &to, t->pages[9],
-						  &first, &last), 1);
-	KUNIT_EXPECT_TRUE(test, first);
-	KUNIT_EXPECT_FALSE(test, last);
-	KUNIT_EXPECT_EQ(test, ioasids_ledger_move(&t->ledger, &to, t->pages[9],
-						  &first, &last), 1);
-	KUNIT_EXPECT_FALSE(test, first);
-	KUNIT_EXPECT_TRUE(test, last);
-	KUNIT_EXPECT_EQ(test, ioasids_ledger_pins(&to, t->pages[9]), 2);
-	KUNIT_EXPECT_EQ(test, ioasids_ledger_pins(&t->ledger, t->pages[8]), 1);
+	ioasids_ledger_count_move(&t->ledger, &to, pfn, 1, &first, &kept);
 	ioasids_ledger_unlock_pair(&t->ledger, &to);
+	KUNIT_EXPECT_EQ(test, first, 1);
+	KUNIT_EXPECT_EQ(test, kept, 1);
+
+	moved = move(t, &to, 9, 1);
+	KUNIT_EXPECT_EQ(test, moved.pins, 1);
+	KUNIT_EXPECT_EQ(test, moved.first, 1);
+	KUNIT_EXPECT_EQ(test, moved.last, 0);
+	KUNIT_EXPECT_EQ(test, moved.first_kept, 1);
+	moved = move(t, &to, 9, 1);
+	KUNIT_EXPECT_EQ(test, moved.pins, 1);
+	KUNIT_EXPECT_EQ(test, moved.first, 0);
+	KUNIT_EXPECT_EQ(test, moved.last, 1);
+	KUNIT_EXPECT_EQ(test, moved.last_kept, 1);
 
 	KUNIT_EXPECT_EQ(test, ioasids_ledger_sub(&to, t->pages + 9, 1, &pins),
 			0);
@@ -332,8 +349,52 @@ static void ledger_move_folio(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sub(t, 10, CHUNK_PAGES - 10), CHUNK_PAGES - 10);
 }
 
+/*
+ * A whole pin moves as one: the new ledger counts it whole, and the old
+ * one keeps its pins of single pages, which a release of the whole chunk
+ * finds unchanged
+ */
+static void ledger_move_whole_folio(struct kunit *test)
+{
+	struct ledger_test *t = test->priv;
+	unsigned long pfn = page_to_pfn(t->chunk), first = 0, kept = 0;
+	struct ioasids_ledger_moved moved;
+	struct ioasids_ledger to;
+	unsigned long pins;
+
+	ioasids_ledger_init(&to);
+	KUNIT_EXPECT_EQ(test, add(t, 0, CHUNK_PAGES), CHUNK_PAGES);
+	KUNIT_EXPECT_EQ(test, add(t, 9, 1), 0);
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_add(&to, t->pages + 3, 1, &pins,
+						 GFP_KERNEL), 1);
+	ioasids_ledger_lock_pair(&t->ledger, &to);
+	ioasids_ledger_count_move(&t->ledger, &to, pfn, CHUNK_PAGES, &first,
+				  &kept);
+	ioasids_ledger_unlock_pair(&t->ledger, &to);
+	KUNIT_EXPECT_EQ(test, first, CHUNK_PAGES - 1);
+	KUNIT_EXPECT_EQ(test, kept, 1);
+
+	moved = move(t, &to, 0, CHUNK_PAGES);
+	KUNIT_EXPECT_EQ(test, moved.pins, CHUNK_PAGES);
+	KUNIT_EXPECT_EQ(test, moved.first, CHUNK_PAGES - 1);
+	KUNIT_EXPECT_EQ(test, moved.last, CHUNK_PAGES - 1);
+	KUNIT_EXPECT_EQ(test, moved.first_kept, 1);	/* page 9 */
+	KUNIT_EXPECT_EQ(test, moved.last_kept, 1);	/* page 3 */
+
+	/* The new ledger releases the chunk whole, the old one page 9 */
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_sub_range(&to, pfn, CHUNK_PAGES,
+						       &pins), CHUNK_PAGES - 1);
+	KUNIT_EXPECT_EQ(test, pins, CHUNK_PAGES);
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_sub(&to, t->pages + 3, 1, &pins),
+			1);
+	KUNIT_EXPECT_TRUE(test, ioasids_ledger_empty(&to));
+	ioasids_ledger_destroy(&to);
+	KUNIT_EXPECT_EQ(test, sub(t, 9, 1), 1);
+}
+
 static struct kunit_case ledger_cases[] = {
 	KUNIT_CASE(ledger_move_folio),
+	KUNIT_CASE(ledger_move_whole_folio),
 	KUNIT_CASE(ledger_cached_chunk),
 	KUNIT_CASE(ledger_whole_then_halves_folio),
 	KUNIT_CASE(ledger_pages_then_whole),
