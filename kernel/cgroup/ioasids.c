@@ -44,8 +44,8 @@
  * A cgroup is charged once for a page that several of its mappings pin,
  * as a VMM's guest memory mapped once per VFIO container or iommufd IOAS
  * is: a ledger counts the pins of each page (ioasids_ledger.c), and the
- * charge of a page already pinned is returned as soon as it is pinned
- * again (ioasids_cgroup_commit_pinned()).  Pins charged to different
+ * charge of a page already pinned is returned as soon as its new pin is
+ * committed, right after the pin (ioasids_cgroup_commit_pinned()).  Pins charged to different
  * cgroups are charged to each, and an ancestor counts what each of its
  * descendants is charged.
  */
@@ -403,12 +403,12 @@ refused:
  * The caller charges before it pins, so that what is pinned never exceeds
  * a limit, not even while a refused pin is undone; then it pins no more
  * than *@npages pages, returns the charge of what it did not pin with
- * ioasids_cgroup_uncharge_pinned(), and hands what it pinned to
- * ioasids_cgroup_commit_pinned(), which returns the charge of the pages
- * that @cg is charged for already.  Because the pages may be among those,
- * a charge over a limit falls back to one page, so that a cgroup with a
- * page of room under its limit still maps memory that it pins already, a
- * page at a time.
+ * ioasids_cgroup_uncharge_pinned(), and commits what it pinned
+ * (ioasids_cgroup_commit_pinned() and its _range() and _runs() forms),
+ * which returns the charge of the pages that @cg is charged for already.
+ * Because the pages may be among those, a charge over a limit falls back
+ * to one page, so that a cgroup with a page of room under its limit still
+ * maps memory that it pins already, a page at a time.
  *
  * Context: process context; does not sleep.
  * Return: 0, or -ENOMEM if not even one page fits under the
@@ -452,11 +452,10 @@ void ioasids_cgroup_uncharge_pinned(struct ioasids_cgroup *cg,
 EXPORT_SYMBOL_GPL(ioasids_cgroup_uncharge_pinned);
 
 /* The ledger counted the pins of @npages pages: @first of them are new */
-static __always_inline int
-ioasids_pinned_committed(struct ioasids_cgroup *cg,
-			 enum ioasids_pinned_source source,
-			 unsigned long npages, long first,
-			 unsigned long nr_pins)
+static inline int ioasids_pinned_committed(struct ioasids_cgroup *cg,
+					   enum ioasids_pinned_source source,
+					   unsigned long npages, long first,
+					   unsigned long nr_pins)
 {
 	if (first < 0)
 		return first;
@@ -478,8 +477,9 @@ ioasids_pinned_committed(struct ioasids_cgroup *cg,
  * that a pin does not hold, such as the zero page.
  *
  * Context: process context; sleeps.
- * Return: 0, or -ENOMEM if the pins cannot be counted; then none is, the
- * charge of all @npages pages is returned, and the caller unpins them.
+ * Return: 0, or -ENOMEM if the pins cannot be counted; then none is, and
+ * the pages keep their charge, which the caller returns once it unpinned
+ * them, with ioasids_cgroup_uncharge_pinned().
  */
 int ioasids_cgroup_commit_pinned(struct ioasids_cgroup *cg,
 				 enum ioasids_pinned_source source,
@@ -492,8 +492,6 @@ int ioasids_cgroup_commit_pinned(struct ioasids_cgroup *cg,
 		return 0;
 	first = ioasids_ledger_add(&cg->pinned_pages, pages, npages, &nr_pins,
 				   GFP_KERNEL_ACCOUNT);
-	if (first < 0)
-		ioasids_cgroup_uncharge_pinned(cg, npages);
 	return ioasids_pinned_committed(cg, source, npages, first, nr_pins);
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_commit_pinned);
@@ -509,7 +507,7 @@ EXPORT_SYMBOL_GPL(ioasids_cgroup_commit_pinned);
  *
  * Context: process context; sleeps.
  * Return: 0, or -ENOMEM if the pins cannot be counted; then none is, and
- * the pages keep their charge, which the caller returns when it unpins
+ * the pages keep their charge, which the caller returns once it unpinned
  * them, with ioasids_cgroup_uncharge_pinned().
  */
 int ioasids_cgroup_commit_pinned_range(struct ioasids_cgroup *cg,
@@ -538,12 +536,13 @@ EXPORT_SYMBOL_GPL(ioasids_cgroup_commit_pinned_range);
  *	and are not among these
  *
  * As ioasids_cgroup_commit_pinned(), for a caller that has the pfns that it
- * pinned in runs already: the pins of huge pages cost a few instructions
- * per 2 MiB, where a list of their pages costs a check of every page.
+ * pinned in runs already, each the pfn of a page: the pins of huge pages
+ * cost a few instructions per 2 MiB, where a list of their pages costs a
+ * check of every page.
  *
  * Context: process context; sleeps.
  * Return: 0, or -ENOMEM if the pins cannot be counted; then none is, and
- * the pages keep their charge, which the caller returns when it unpins
+ * the pages keep their charge, which the caller returns once it unpinned
  * them, with ioasids_cgroup_uncharge_pinned().
  */
 int ioasids_cgroup_commit_pinned_runs(struct ioasids_cgroup *cg,
@@ -591,8 +590,7 @@ static unsigned long ioasids_release_pinned(struct ioasids_cgroup *cg,
 
 /**
  * ioasids_cgroup_release_pinned() - Account pages about to be unpinned
- * @cg: the cgroup to which ioasids_cgroup_commit_pinned() committed them,
- *	or NULL
+ * @cg: the cgroup to which their pins were committed, or NULL
  * @source: who pinned them
  * @pages: the pages, still pinned: what the ledger finds of a page must be
  *	what it found when the page was pinned
@@ -616,8 +614,7 @@ EXPORT_SYMBOL_GPL(ioasids_cgroup_release_pinned);
 
 /**
  * ioasids_cgroup_release_pinned_range() - Account pfns about to be unpinned
- * @cg: the cgroup to which ioasids_cgroup_commit_pinned() committed them,
- *	or NULL
+ * @cg: the cgroup to which their pins were committed, or NULL
  * @source: who pinned them
  * @pfn: the first pfn, still pinned
  * @npages: how many pfns from it; those of reserved pages and those
@@ -677,8 +674,7 @@ static struct ioasids_cgroup *ioasids_common_ancestor(struct ioasids_cgroup *a,
 /**
  * ioasids_cgroup_move_pinned_begin() - Begin to move a mapping's pins
  * @move: the move
- * @from: the cgroup to which ioasids_cgroup_commit_pinned() committed them,
- *	or NULL
+ * @from: the cgroup to which the pins were committed, or NULL
  * @to: the cgroup of the mapping's new owner, or NULL
  * @source: who pinned them
  *
@@ -797,8 +793,8 @@ void ioasids_cgroup_move_pinned_range(struct ioasids_pinned_move *move,
 	this_cpu_add(move->to->stat->nr_pinned[move->source], moved.pins);
 	move->nr_first += moved.first;
 	move->nr_last += moved.last;
-	move->nr_shared_first += moved.first_kept;
-	move->nr_shared_last += moved.last_kept;
+	move->nr_shared_first += moved.shared_first;
+	move->nr_shared_last += moved.shared_last;
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_move_pinned_range);
 

@@ -564,11 +564,12 @@ long ioasids_ledger_add_range(struct ioasids_ledger *ledger, unsigned long pfn,
  *
  * As ioasids_ledger_add(), for a caller that has the runs of pfns of the
  * pages that it pinned: their pages need no check that they are
- * contiguous, nor their pfns that they have a struct page.
+ * contiguous, nor their pfns that they have a struct page, which every
+ * pfn of the runs must have.  @skip is at most the first run's length.
  *
  * Context: process context; sleeps.
- * Return: how many of the pages had no pin counted before, or -ENOMEM;
- * then no count changed.
+ * Return: how many of the pages had no pin counted before, or -ENOMEM
+ * (-EINVAL for a @skip past the first run); then no count changed.
  */
 long ioasids_ledger_add_runs(struct ioasids_ledger *ledger,
 			     const unsigned long *pfns, const u32 *npfns,
@@ -580,6 +581,8 @@ long ioasids_ledger_add_runs(struct ioasids_ledger *ledger,
 	unsigned int i;
 
 	*nr_pins = 0;
+	if (WARN_ON_ONCE(nr_runs && skip > npfns[0]))
+		return -EINVAL;
 	mutex_lock(&ledger->lock);
 	/* A page alone: iommufd's map of a small page */
 	if (nr_runs == 1 && npfns[0] - skip == 1) {
@@ -716,7 +719,7 @@ static unsigned long chunk_pins(struct ioasids_ledger *ledger,
  * @pfn: the first pfn of the pages, one pin of each of which is to move
  * @npages: how many pfns from it
  * @first: increased by how many of the pages @to counts no pin of
- * @first_kept: increased by how many of those @from counts another pin of
+ * @shared_first: increased by how many of those @from counts another pin of
  *
  * Each page counts as if it were the only one to move: a page that the
  * caller hands over twice counts twice.  Pages that a pin does not hold,
@@ -725,7 +728,7 @@ static unsigned long chunk_pins(struct ioasids_ledger *ledger,
 void ioasids_ledger_count_move(struct ioasids_ledger *from,
 			       struct ioasids_ledger *to, unsigned long pfn,
 			       unsigned long npages, unsigned long *first,
-			       unsigned long *first_kept)
+			       unsigned long *shared_first)
 {
 	struct ledger_chunk *from_chunk = NULL, *to_chunk = NULL;
 	unsigned long i;
@@ -742,7 +745,7 @@ void ioasids_ledger_count_move(struct ioasids_ledger *from,
 			continue;
 		new = !chunk_pins(to, to_chunk, pfn);
 		*first += new;
-		*first_kept += new && chunk_pins(from, from_chunk, pfn) > 1;
+		*shared_first += new && chunk_pins(from, from_chunk, pfn) > 1;
 	}
 }
 
@@ -766,8 +769,8 @@ static void ledger_move_whole(struct ioasids_ledger *from,
 		last = chunk_pins(from, from_chunk, pfn + i) == 1;
 		moved->first += first;
 		moved->last += last;
-		moved->first_kept += first && !last;
-		moved->last_kept += last && !first;
+		moved->shared_first += first && !last;
+		moved->shared_last += last && !first;
 	}
 	from_chunk->whole--;
 	to_chunk->whole++;
@@ -819,8 +822,8 @@ void ioasids_ledger_move(struct ioasids_ledger *from,
 			moved->pins++;
 			moved->first += first;
 			moved->last += last;
-			moved->first_kept += first && !last;
-			moved->last_kept += last && !first;
+			moved->shared_first += first && !last;
+			moved->shared_last += last && !first;
 		}
 	}
 }

@@ -35,15 +35,15 @@ struct ioasids_ledger {
  * @pins: the pins moved
  * @first: pages whose first pin the new ledger counts
  * @last: pages whose last pin the old ledger counted
- * @first_kept: of @first, pages that the old ledger still counts a pin of
- * @last_kept: of @last, pages that the new ledger counted a pin of before
+ * @shared_first: of @first, pages that the old ledger still counts a pin of
+ * @shared_last: of @last, pages that the new ledger counted a pin of before
  */
 struct ioasids_ledger_moved {
 	unsigned long pins;
 	unsigned long first;
 	unsigned long last;
-	unsigned long first_kept;
-	unsigned long last_kept;
+	unsigned long shared_first;
+	unsigned long shared_last;
 };
 
 void ioasids_ledger_init(struct ioasids_ledger *ledger);
@@ -72,7 +72,7 @@ void ioasids_ledger_unlock_pair(struct ioasids_ledger *a,
 void ioasids_ledger_count_move(struct ioasids_ledger *from,
 			       struct ioasids_ledger *to, unsigned long pfn,
 			       unsigned long npages, unsigned long *first,
-			       unsigned long *first_kept);
+			       unsigned long *shared_first);
 void ioasids_ledger_move(struct ioasids_ledger *from,
 			 struct ioasids_ledger *to, unsigned long pfn,
 			 unsigned long npages, struct ioasids_ledger_moved *moved);

@@ -331,12 +331,12 @@ static void ledger_move_folio(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, moved.pins, 1);
 	KUNIT_EXPECT_EQ(test, moved.first, 1);
 	KUNIT_EXPECT_EQ(test, moved.last, 0);
-	KUNIT_EXPECT_EQ(test, moved.first_kept, 1);
+	KUNIT_EXPECT_EQ(test, moved.shared_first, 1);
 	moved = move(t, &to, 9, 1);
 	KUNIT_EXPECT_EQ(test, moved.pins, 1);
 	KUNIT_EXPECT_EQ(test, moved.first, 0);
 	KUNIT_EXPECT_EQ(test, moved.last, 1);
-	KUNIT_EXPECT_EQ(test, moved.last_kept, 1);
+	KUNIT_EXPECT_EQ(test, moved.shared_last, 1);
 
 	KUNIT_EXPECT_EQ(test, ioasids_ledger_sub(&to, t->pages + 9, 1, &pins),
 			0);
@@ -378,8 +378,8 @@ static void ledger_move_whole_folio(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, moved.pins, CHUNK_PAGES);
 	KUNIT_EXPECT_EQ(test, moved.first, CHUNK_PAGES - 1);
 	KUNIT_EXPECT_EQ(test, moved.last, CHUNK_PAGES - 1);
-	KUNIT_EXPECT_EQ(test, moved.first_kept, 1);	/* page 9 */
-	KUNIT_EXPECT_EQ(test, moved.last_kept, 1);	/* page 3 */
+	KUNIT_EXPECT_EQ(test, moved.shared_first, 1);	/* page 9 */
+	KUNIT_EXPECT_EQ(test, moved.shared_last, 1);	/* page 3 */
 
 	/* The new ledger releases the chunk whole, the old one page 9 */
 	KUNIT_EXPECT_EQ(test, ioasids_ledger_sub_range(&to, pfn, CHUNK_PAGES,
