@@ -5,7 +5,8 @@
  * cgroup_disable=ioasids (the scripts beside it run it in both).  Test-only:
  * it is not part of the patch series.
  *
- *	bench_ioasids pinned type1|iommufd SIZE_KIB COUNT REPS [small|huge]
+ *	bench_ioasids pinned type1|iommufd SIZE_KIB COUNT REPS
+ *		[small|huge|huge-offset]
  *		COUNT maps of SIZE_KIB each (distinct IOVAs and pages), then
  *		COUNT unmaps, REPS times, for an edu device through a VFIO
  *		type1 container or through iommufd; with the controller,
@@ -16,7 +17,9 @@
  *		the kernel gives it (huge pages), and the process runs in a
  *		memory cgroup of its own, whose memory.stat counts the slab
  *		objects that its pins allocate (charged to it with
- *		__GFP_ACCOUNT), to within a page per CPU.
+ *		__GFP_ACCOUNT), to within a page per CPU; "huge-offset" is
+ *		"huge" mapped from 1 MiB into its first huge page on, as a
+ *		VMM maps its guest's memory from 1 MiB on.
  *	bench_ioasids sva REPS COUNT
  *		COUNT opens and closes of /dev/ioasid_mock_sva20 (an SVA bind
  *		and unbind) by one process, which keeps the PASID of its mm;
@@ -202,27 +205,31 @@ static int bench_pinned(int argc, char **argv)
 		.f = { .iommufd = -1, .dev = -1 },
 	};
 	bool controller = !access(ROOT_PINNED, F_OK);
-	size_t size;
-	char *buf;
+	size_t size, alloc_size;
+	char *buf, *map_buf;
 	int ret;
 
 	const char *pages = argc == 6 ? argv[5] : NULL;
 	bool small = pages && !strcmp(pages, "small");
-	bool memcg = small || (pages && !strcmp(pages, "huge"));
+	bool offset = pages && !strcmp(pages, "huge-offset");
+	bool memcg = small || offset || (pages && !strcmp(pages, "huge"));
 
 	if ((argc != 5 && !memcg) ||
 	    (strcmp(argv[1], "type1") && strcmp(argv[1], "iommufd")) ||
 	    parse(argv[2], 4, 1L << 22, &size_kib) ||
 	    parse(argv[3], 1, 1L << 20, &count) ||
 	    parse(argv[4], 1, MAX_REPS, &reps))
-		ksft_exit_fail_msg("usage: pinned type1|iommufd SIZE_KIB COUNT REPS [small|huge]\n");
+		ksft_exit_fail_msg("usage: pinned type1|iommufd SIZE_KIB COUNT REPS [small|huge|huge-offset]\n");
 	p.iommufd = !strcmp(argv[1], "iommufd");
 	size = (size_t)size_kib << 10;
 	if (memcg)
 		enter_memcg();
 
 	edu_vfio_init();
-	buf = small ? small_alloc(size * count) : buf_alloc(size * count);
+	/* The offset takes a huge page more */
+	alloc_size = size * count + (offset ? 2 << 20 : 0);
+	buf = small ? small_alloc(alloc_size) : buf_alloc(alloc_size);
+	map_buf = buf + (offset ? 1 << 20 : 0);
 	if (!buf)
 		ksft_exit_fail_msg("cannot allocate %ld KiB\n", size_kib * count);
 	ret = p.iommufd ? iommufd_open(&p.f) : type1_open(&p.t);
@@ -236,8 +243,8 @@ static int bench_pinned(int argc, char **argv)
 
 		t = clock_ns();
 		for (i = 0; i < count; i++) {
-			ret = pin_map(&p, BENCH_IOVA + i * size, buf + i * size,
-				      size);
+			ret = pin_map(&p, BENCH_IOVA + i * size,
+				      map_buf + i * size, size);
 			if (ret)
 				ksft_exit_fail_msg("map %ld of %ld KiB: %s\n", i,
 						   size_kib, strerror(-ret));
@@ -270,7 +277,7 @@ static int bench_pinned(int argc, char **argv)
 		iommufd_close(&p.f);
 	else
 		type1_close(&p.t);
-	buf_free(buf, size * count);
+	buf_free(buf, alloc_size);
 	edu_vfio_exit();
 	return 0;
 }

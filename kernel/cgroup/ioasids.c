@@ -45,9 +45,10 @@
  * as a VMM's guest memory mapped once per VFIO container or iommufd IOAS
  * is: a ledger counts the pins of each page (ioasids_ledger.c), and the
  * charge of a page already pinned is returned as soon as its new pin is
- * committed, right after the pin (ioasids_cgroup_commit_pinned()).  Pins charged to different
- * cgroups are charged to each, and an ancestor counts what each of its
- * descendants is charged.
+ * committed (ioasids_cgroup_commit_pinned() and its forms), which the
+ * backends do before they charge the next batch of pins.  Pins charged to
+ * different cgroups are charged to each, and an ancestor counts what each
+ * of its descendants is charged.
  */
 
 #include <linux/atomic.h>
@@ -541,9 +542,10 @@ EXPORT_SYMBOL_GPL(ioasids_cgroup_commit_pinned_range);
  * check of every page.
  *
  * Context: process context; sleeps.
- * Return: 0, or -ENOMEM if the pins cannot be counted; then none is, and
- * the pages keep their charge, which the caller returns once it unpinned
- * them, with ioasids_cgroup_uncharge_pinned().
+ * Return: 0, or -ENOMEM if the pins cannot be counted (-EINVAL if @skip
+ * is past the first run); then none is, and the pages keep their charge,
+ * which the caller returns once it unpinned them, with
+ * ioasids_cgroup_uncharge_pinned().
  */
 int ioasids_cgroup_commit_pinned_runs(struct ioasids_cgroup *cg,
 				      enum ioasids_pinned_source source,
