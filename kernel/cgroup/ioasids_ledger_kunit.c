@@ -292,6 +292,17 @@ static void ledger_cached_chunk(struct kunit *test)
 	__free_pages(other, CHUNK_ORDER);
 }
 
+/* Count what a move of @n pages from @first to @to would change */
+static void count_move(struct ledger_test *t, struct ioasids_ledger *to,
+		       unsigned long first, unsigned long n,
+		       unsigned long *new, unsigned long *shared)
+{
+	ioasids_ledger_lock_pair(&t->ledger, to);
+	ioasids_ledger_count_move(&t->ledger, to, page_to_pfn(t->chunk) + first,
+				  n, new, shared);
+	ioasids_ledger_unlock_pair(&t->ledger, to);
+}
+
 /* Move one pin of each of @n pages from @first, from @t's ledger to @to */
 static struct ioasids_ledger_moved move(struct ledger_test *t,
 					struct ioasids_ledger *to,
@@ -313,17 +324,15 @@ static struct ioasids_ledger_moved move(struct ledger_test *t,
 static void ledger_move_folio(struct kunit *test)
 {
 	struct ledger_test *t = test->priv;
-	unsigned long pfn = page_to_pfn(t->chunk) + 9, first = 0, kept = 0;
 	struct ioasids_ledger_moved moved;
+	unsigned long first = 0, kept = 0;
 	struct ioasids_ledger to;
 	unsigned long pins;
 
 	ioasids_ledger_init(&to);
 	KUNIT_EXPECT_EQ(test, add(t, 0, CHUNK_PAGES), CHUNK_PAGES);
 	KUNIT_EXPECT_EQ(test, add(t, 9, 1), 0);
-	ioasids_ledger_lock_pair(&t->ledger, &to);
-	ioasids_ledger_count_move(&t->ledger, &to, pfn, 1, &first, &kept);
-	ioasids_ledger_unlock_pair(&t->ledger, &to);
+	count_move(t, &to, 9, 1, &first, &kept);
 	KUNIT_EXPECT_EQ(test, first, 1);
 	KUNIT_EXPECT_EQ(test, kept, 1);
 
@@ -367,10 +376,7 @@ static void ledger_move_whole_folio(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, add(t, 9, 1), 0);
 	KUNIT_EXPECT_EQ(test, ioasids_ledger_add(&to, t->pages + 3, 1, &pins,
 						 GFP_KERNEL), 1);
-	ioasids_ledger_lock_pair(&t->ledger, &to);
-	ioasids_ledger_count_move(&t->ledger, &to, pfn, CHUNK_PAGES, &first,
-				  &kept);
-	ioasids_ledger_unlock_pair(&t->ledger, &to);
+	count_move(t, &to, 0, CHUNK_PAGES, &first, &kept);
 	KUNIT_EXPECT_EQ(test, first, CHUNK_PAGES - 1);
 	KUNIT_EXPECT_EQ(test, kept, 1);
 

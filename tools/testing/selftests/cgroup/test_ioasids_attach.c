@@ -159,6 +159,18 @@ static int check_ids(const char *cg, long nr)
 }
 
 /*
+ * The end of a test, once it closed its files: the IDs of @cg are all
+ * released in time, or the test fails; then @cg is left and removed.
+ */
+static int test_end(const char *root, char *cg, int ret)
+{
+	if (cg && wait_value(cg, "ioasids.current", 0, RELEASE_TIMEOUT_MS))
+		ret = KSFT_FAIL;
+	test_cg_leave(root, cg);
+	return ret;
+}
+
+/*
  * One PASID attached to two devices of a context is one IOASID, charged
  * once, until its last detach; a second attach to the same device is
  * refused and charges nothing.
@@ -195,10 +207,7 @@ static int test_attach_charges_once(const char *root)
 	ret = KSFT_PASS;
 out:
 	close_fd(&c.fd);
-	if (wait_value(cg, "ioasids.current", 0, RELEASE_TIMEOUT_MS))
-		ret = KSFT_FAIL;
-	test_cg_leave(root, cg);
-	return ret;
+	return test_end(root, cg, ret);
 }
 
 /*
@@ -248,11 +257,8 @@ static int test_attach_maps_pages(const char *root)
 	ret = KSFT_PASS;
 out:
 	close_fd(&c.fd);
-	if (wait_value(cg, "ioasids.current", 0, RELEASE_TIMEOUT_MS))
-		ret = KSFT_FAIL;
-	test_cg_leave(root, cg);
 	buf_free(buf, BUF_LEN);
-	return ret;
+	return test_end(root, cg, ret);
 }
 
 /* Every refused attach and detach leaves nothing charged. */
@@ -321,10 +327,7 @@ static int test_attach_limit(const char *root)
 	ret = KSFT_PASS;
 out:
 	close_fd(&c.fd);
-	if (wait_value(cg, "ioasids.current", 0, RELEASE_TIMEOUT_MS))
-		ret = KSFT_FAIL;
-	test_cg_leave(root, cg);
-	return ret;
+	return test_end(root, cg, ret);
 }
 
 /* In a holder: a context of its own with PASID_A attached, held open */
@@ -417,10 +420,7 @@ static int test_attach_close_releases(const char *root)
 	ret = KSFT_PASS;
 out:
 	close_fd(&c.fd);
-	if (wait_value(cg, "ioasids.current", 0, RELEASE_TIMEOUT_MS))
-		ret = KSFT_FAIL;
-	test_cg_leave(root, cg);
-	return ret;
+	return test_end(root, cg, ret);
 }
 
 /* IOASID_BIND_IOMMUFD of @ioasid_fd to @c: 0 or -errno */
@@ -559,10 +559,7 @@ out:
 	close_fd(&fd);
 	close_fd(&c1.fd);
 	close_fd(&c2.fd);
-	if (wait_value(cg, "ioasids.current", 0, RELEASE_TIMEOUT_MS))
-		ret = KSFT_FAIL;
-	test_cg_leave(root, cg);
-	return ret;
+	return test_end(root, cg, ret);
 }
 
 #define TAINTED		"/proc/sys/kernel/tainted"
@@ -664,10 +661,7 @@ out:
 	close_fd(&fd);
 	close_fd(&c1.fd);
 	close_fd(&c2.fd);
-	if (wait_value(cg, "ioasids.current", 0, RELEASE_TIMEOUT_MS))
-		ret = KSFT_FAIL;
-	test_cg_leave(root, cg);
-	return ret;
+	return test_end(root, cg, ret);
 }
 
 /*
