@@ -418,15 +418,14 @@ static int bench_pin_charge_loop(void *ctx, unsigned int loops)
  */
 static int bench_pin_one(struct bench_pin *b, struct page *page)
 {
-	unsigned long n = 1, pfn = page_to_pfn(page);
-	const u32 one = 1;
+	unsigned long n = 1;
 	int ret;
 
 	ret = ioasids_cgroup_try_charge_pinned(b->cg, &n);
 	if (ret)
 		return ret;
-	ret = ioasids_cgroup_commit_pinned_runs(b->cg, IOASIDS_PINNED_VFIO,
-						&pfn, &one, 1, 0);
+	ret = ioasids_cgroup_commit_pinned_range(b->cg, IOASIDS_PINNED_VFIO,
+						 page_to_pfn(page), 1);
 	if (ret)
 		ioasids_cgroup_uncharge_pinned(b->cg, 1);
 	return ret;

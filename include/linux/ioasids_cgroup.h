@@ -82,6 +82,9 @@ void ioasids_cgroup_uncharge_pinned(struct ioasids_cgroup *cg,
 int ioasids_cgroup_commit_pinned(struct ioasids_cgroup *cg,
 				 enum ioasids_pinned_source source,
 				 struct page **pages, unsigned long npages);
+int ioasids_cgroup_commit_pinned_range(struct ioasids_cgroup *cg,
+				       enum ioasids_pinned_source source,
+				       unsigned long pfn, unsigned long npages);
 int ioasids_cgroup_commit_pinned_runs(struct ioasids_cgroup *cg,
 				      enum ioasids_pinned_source source,
 				      const unsigned long *pfns,
@@ -148,6 +151,14 @@ static inline int
 ioasids_cgroup_commit_pinned(struct ioasids_cgroup *cg,
 			     enum ioasids_pinned_source source,
 			     struct page **pages, unsigned long npages)
+{
+	return 0;
+}
+
+static inline int
+ioasids_cgroup_commit_pinned_range(struct ioasids_cgroup *cg,
+				   enum ioasids_pinned_source source,
+				   unsigned long pfn, unsigned long npages)
 {
 	return 0;
 }

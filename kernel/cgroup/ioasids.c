@@ -405,8 +405,8 @@ refused:
  * a limit, not even while a refused pin is undone; then it pins no more
  * than *@npages pages, returns the charge of what it did not pin with
  * ioasids_cgroup_uncharge_pinned(), and commits what it pinned
- * (ioasids_cgroup_commit_pinned() or its _runs() form), which returns
- * the charge of the pages that @cg is charged for already.
+ * (ioasids_cgroup_commit_pinned() and its _range() and _runs() forms),
+ * which returns the charge of the pages that @cg is charged for already.
  * Because the pages may be among those, a charge over a limit falls back
  * to one page, so that a cgroup with a page of room under its limit still
  * maps memory that it pins already, a page at a time.
@@ -496,6 +496,35 @@ int ioasids_cgroup_commit_pinned(struct ioasids_cgroup *cg,
 	return ioasids_pinned_committed(cg, source, npages, first, nr_pins);
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_commit_pinned);
+
+/**
+ * ioasids_cgroup_commit_pinned_range() - Account a range of pfns just pinned
+ * @cg: the cgroup charged by ioasids_cgroup_try_charge_pinned(), or NULL
+ * @source: who pinned them, for ioasids.stat
+ * @pfn: the first pfn of the pages pinned
+ * @npages: how many pfns from it
+ *
+ * As ioasids_cgroup_commit_pinned_runs(), for one run.
+ *
+ * Context: process context; sleeps.
+ * Return: 0, or -ENOMEM if the pins cannot be counted; then none is, and
+ * the pages keep their charge, which the caller returns once it unpinned
+ * them, with ioasids_cgroup_uncharge_pinned().
+ */
+int ioasids_cgroup_commit_pinned_range(struct ioasids_cgroup *cg,
+				       enum ioasids_pinned_source source,
+				       unsigned long pfn, unsigned long npages)
+{
+	unsigned long nr_pins;
+	long first;
+
+	if (!cg || !npages)
+		return 0;
+	first = ioasids_ledger_add_range(&cg->pinned_pages, pfn, npages,
+					 &nr_pins, GFP_KERNEL_ACCOUNT);
+	return ioasids_pinned_committed(cg, source, npages, first, nr_pins);
+}
+EXPORT_SYMBOL_GPL(ioasids_cgroup_commit_pinned_range);
 
 /**
  * ioasids_cgroup_commit_pinned_runs() - Account runs of pfns just pinned

@@ -520,6 +520,39 @@ static long ledger_add_range(struct ioasids_ledger *ledger, unsigned long pfn,
 }
 
 /**
+ * ioasids_ledger_add_range() - Count the pins of a range of pfns
+ * @ledger: the ledger
+ * @pfn: the first pfn of the pages just pinned
+ * @npages: how many pfns from it
+ * @nr_pins: set to how many of the pins the ledger counts
+ * @gfp: how to allocate the ledger's memory
+ *
+ * As ioasids_ledger_add_runs(), for one run.
+ *
+ * Context: process context; sleeps.
+ * Return: how many of the pages had no pin counted before, or -ENOMEM;
+ * then no count changed.
+ */
+long ioasids_ledger_add_range(struct ioasids_ledger *ledger, unsigned long pfn,
+			      unsigned long npages, unsigned long *nr_pins,
+			      gfp_t gfp)
+{
+	long first = -EAGAIN;
+
+	*nr_pins = 0;
+	mutex_lock(&ledger->lock);
+	if (npages == 1)
+		first = ledger_page(ledger, pfn_to_page(pfn), pfn, false,
+				    nr_pins);
+	if (first == -EAGAIN)
+		first = ledger_add_range(ledger, pfn, npages, gfp, nr_pins);
+	if (first < 0)
+		*nr_pins = 0;
+	mutex_unlock(&ledger->lock);
+	return first;
+}
+
+/**
  * ioasids_ledger_add_runs() - Count the pins of runs of contiguous pfns
  * @ledger: the ledger
  * @pfns: the first pfn of each run

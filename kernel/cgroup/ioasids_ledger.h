@@ -52,6 +52,9 @@ bool ioasids_ledger_empty(struct ioasids_ledger *ledger);
 long ioasids_ledger_add(struct ioasids_ledger *ledger, struct page **pages,
 			unsigned long npages, unsigned long *nr_pins,
 			gfp_t gfp);
+long ioasids_ledger_add_range(struct ioasids_ledger *ledger, unsigned long pfn,
+			      unsigned long npages, unsigned long *nr_pins,
+			      gfp_t gfp);
 long ioasids_ledger_add_runs(struct ioasids_ledger *ledger,
 			     const unsigned long *pfns, const u32 *npfns,
 			     unsigned int nr_runs, unsigned long skip,
