@@ -362,9 +362,9 @@ void ioasids_cgroup_uncharge_ioasids(struct ioasids_cgroup *cg,
  * levels below it hold the charge until it is taken back, which only the
  * cgroups below them can see.
  */
-static struct page_counter *ioasids_pinned_try_charge(struct page_counter *counter,
-						      struct page_counter *stop,
-						      unsigned long nr_pages)
+static __always_inline struct page_counter *
+ioasids_pinned_try_charge(struct page_counter *counter,
+			  struct page_counter *stop, unsigned long nr_pages)
 {
 	struct page_counter *c, *done;
 	long usage, new;
@@ -393,6 +393,33 @@ refused:
 	for (done = counter; done != c; done = done->parent)
 		atomic_long_sub(nr_pages, &done->usage);
 	return c;
+}
+
+/*
+ * Return @nr_pages of the charge of @counter and of its ancestors below
+ * @stop, as page_counter_cancel() does at each level, inline: the unmap of
+ * a small page returns the charge of one page in a few instructions per
+ * level.  These counters have no protection to propagate.
+ */
+static __always_inline void
+ioasids_pinned_uncharge(struct page_counter *counter, struct page_counter *stop,
+			unsigned long nr_pages)
+{
+	struct page_counter *c;
+	long new;
+
+	if (!nr_pages)
+		return;
+	for (c = counter; c != stop; c = c->parent) {
+		new = atomic_long_sub_return(nr_pages, &c->usage);
+		/*
+		 * More uncharges than charges?  No message: on x86 its call
+		 * would cost every uncharge the saving of its registers,
+		 * where WARN_ON_ONCE() traps.
+		 */
+		if (WARN_ON_ONCE(new < 0))
+			atomic_long_set(&c->usage, 0);
+	}
 }
 
 /**
@@ -448,7 +475,8 @@ void ioasids_cgroup_uncharge_pinned(struct ioasids_cgroup *cg,
 {
 	if (!cg || !npages)
 		return;
-	page_counter_uncharge(&cg->res[IOASIDS_RES_PINNED].counter, npages);
+	ioasids_pinned_uncharge(&cg->res[IOASIDS_RES_PINNED].counter, NULL,
+				npages);
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_uncharge_pinned);
 
@@ -460,7 +488,8 @@ static inline int ioasids_pinned_committed(struct ioasids_cgroup *cg,
 {
 	if (first < 0)
 		return first;
-	ioasids_cgroup_uncharge_pinned(cg, npages - first);
+	if (npages != first)
+		ioasids_cgroup_uncharge_pinned(cg, npages - first);
 	this_cpu_add(cg->stat->nr_pinned[source], nr_pins);
 	return 0;
 }
@@ -497,6 +526,20 @@ int ioasids_cgroup_commit_pinned(struct ioasids_cgroup *cg,
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_commit_pinned);
 
+/* Commit @npages pfns from @pfn: a page alone costs no call to the ledger */
+static __always_inline int
+ioasids_commit_range(struct ioasids_cgroup *cg,
+		     enum ioasids_pinned_source source, unsigned long pfn,
+		     unsigned long npages)
+{
+	unsigned long nr_pins;
+	long first;
+
+	first = ioasids_ledger_add_range(&cg->pinned_pages, pfn, npages,
+					 &nr_pins, GFP_KERNEL_ACCOUNT);
+	return ioasids_pinned_committed(cg, source, npages, first, nr_pins);
+}
+
 /**
  * ioasids_cgroup_commit_pinned_range() - Account a range of pfns just pinned
  * @cg: the cgroup charged by ioasids_cgroup_try_charge_pinned(), or NULL
@@ -515,14 +558,9 @@ int ioasids_cgroup_commit_pinned_range(struct ioasids_cgroup *cg,
 				       enum ioasids_pinned_source source,
 				       unsigned long pfn, unsigned long npages)
 {
-	unsigned long nr_pins;
-	long first;
-
 	if (!cg || !npages)
 		return 0;
-	first = ioasids_ledger_add_range(&cg->pinned_pages, pfn, npages,
-					 &nr_pins, GFP_KERNEL_ACCOUNT);
-	return ioasids_pinned_committed(cg, source, npages, first, nr_pins);
+	return ioasids_commit_range(cg, source, pfn, npages);
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_commit_pinned_range);
 
@@ -559,6 +597,10 @@ int ioasids_cgroup_commit_pinned_runs(struct ioasids_cgroup *cg,
 
 	if (!cg || !nr_runs)
 		return 0;
+	/* One run, as iommufd's map of a small page makes */
+	if (nr_runs == 1 && skip < npfns[0])
+		return ioasids_commit_range(cg, source, pfns[0] + skip,
+					    npfns[0] - skip);
 	for (i = 0; i < nr_runs; i++)
 		npages += npfns[i];
 	npages -= skip;
@@ -570,11 +612,10 @@ int ioasids_cgroup_commit_pinned_runs(struct ioasids_cgroup *cg,
 EXPORT_SYMBOL_GPL(ioasids_cgroup_commit_pinned_runs);
 
 /* The pins of @pages, or of the pfns from @pfn, are about to be released */
-static unsigned long ioasids_release_pinned(struct ioasids_cgroup *cg,
-					    enum ioasids_pinned_source source,
-					    struct page **pages,
-					    unsigned long pfn,
-					    unsigned long npages)
+static __always_inline unsigned long
+ioasids_release_pinned(struct ioasids_cgroup *cg,
+		       enum ioasids_pinned_source source, struct page **pages,
+		       unsigned long pfn, unsigned long npages)
 {
 	unsigned long nr_pins, last;
 
@@ -635,19 +676,6 @@ ioasids_cgroup_release_pinned_range(struct ioasids_cgroup *cg,
 	return ioasids_release_pinned(cg, source, NULL, pfn, npages);
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_release_pinned_range);
-
-/* Return @nr_pages of the charge of @counter and of its ancestors below @stop */
-static void ioasids_pinned_uncharge(struct page_counter *counter,
-				    struct page_counter *stop,
-				    unsigned long nr_pages)
-{
-	struct page_counter *c;
-
-	if (!nr_pages)
-		return;
-	for (c = counter; c != stop; c = c->parent)
-		page_counter_cancel(c, nr_pages);
-}
 
 static struct page_counter *ioasids_pinned_counter(struct ioasids_cgroup *cg)
 {

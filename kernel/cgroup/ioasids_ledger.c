@@ -9,12 +9,13 @@
  * pins of each page; a page is charged while it has one.
  *
  * Pins come in runs of contiguous pages, and a VM's memory is mostly huge
- * pages, so the ledger counts by chunk of 2 MiB (512 pfns): a pin of a
- * whole chunk is one count, ->whole, whatever its pages; pins of some of
- * its pages are counted one byte per page, in an array that the chunk
- * gets at its first such pin.  A page's pins are ->whole plus its own
- * count, so the ledger costs a few instructions per 2 MiB for huge pages,
- * and about 1 byte per pinned page for small ones where they are dense.
+ * pages, so the ledger counts by chunk of 2 MiB (LEDGER_CHUNK_PFNS pfns,
+ * 512 of 4 KiB): a pin of a whole chunk is one count, ->whole, whatever
+ * its pages; pins of some of its pages are counted one byte per page, in
+ * an array that the chunk gets at its first such pin.  A page's pins are
+ * ->whole plus its own count, so the ledger costs a few instructions per
+ * 2 MiB for huge pages, and about 1 byte per pinned page for small ones
+ * where they are dense.
  * Callers that have the runs of pfns they pinned hand those in
  * (ioasids_ledger_add_runs()), so that the pages of a huge page are not
  * looked at one by one; a list of pages is checked for runs first.
@@ -43,35 +44,7 @@
 
 #include "ioasids_ledger.h"
 
-/*
- * A chunk is 2 MiB, a huge page on x86 and the smallest hole the memory map
- * can have (a subsection): its pfns are valid or not together.
- */
-#define CHUNK_SHIFT	(21 - PAGE_SHIFT)
-#define CHUNK_PFNS	BIT(CHUNK_SHIFT)
-#define CHUNK_MASK	(CHUNK_PFNS - 1)
-#define COUNT_OVERFLOW	U8_MAX	/* the page's count is in ->overflow */
-
 #define LEDGER_GFP_NOFAIL	(GFP_KERNEL_ACCOUNT | __GFP_NOFAIL)
-
-/*
- * The most pins of one page that a cgroup counts: each pin of a small page
- * adds GUP_PIN_COUNTING_BIAS to its refcount, which must not wrap, and
- * pins beyond this cost the tenant nothing once the page is charged.
- */
-#define LEDGER_MAX_PINS	U16_MAX
-
-/**
- * struct ledger_chunk - The pins of 512 pfns, from a multiple of 512
- * @whole: pins of all of its pages at once
- * @nr_counted: how many of its pages have a count of their own
- * @count: each page's count of its own pins, or NULL until the first
- */
-struct ledger_chunk {
-	unsigned long whole;
-	unsigned int nr_counted;
-	u8 *count;
-};
 
 /**
  * ioasids_ledger_init() - Initialize an empty ledger
@@ -135,7 +108,7 @@ static void chunk_put(struct ioasids_ledger *ledger, struct ledger_chunk *chunk,
 {
 	if (chunk->whole || chunk->nr_counted || chunk == ledger->cached)
 		return;
-	xa_erase(&ledger->chunks, pfn >> CHUNK_SHIFT);
+	xa_erase(&ledger->chunks, pfn >> LEDGER_CHUNK_SHIFT);
 	kfree(chunk->count);
 	kfree(chunk);
 }
@@ -151,7 +124,7 @@ static void chunk_put(struct ioasids_ledger *ledger, struct ledger_chunk *chunk,
 static struct ledger_chunk *chunk_get(struct ioasids_ledger *ledger,
 				      unsigned long pfn, gfp_t gfp)
 {
-	unsigned long index = pfn >> CHUNK_SHIFT;
+	unsigned long index = pfn >> LEDGER_CHUNK_SHIFT;
 	struct ledger_chunk *chunk, *old;
 
 	if (likely(ledger->cached && ledger->cached_index == index))
@@ -170,7 +143,7 @@ static struct ledger_chunk *chunk_get(struct ioasids_ledger *ledger,
 		ledger->cached = chunk;
 		if (old)
 			chunk_put(ledger, old,
-				  ledger->cached_index << CHUNK_SHIFT);
+				  ledger->cached_index << LEDGER_CHUNK_SHIFT);
 		ledger->cached_index = index;
 	}
 	return chunk;
@@ -184,8 +157,9 @@ static bool pfn_counted(unsigned long pfn, bool valid)
 
 /*
  * Whether a pin holds every page of the chunk from @pfn: pages of one
- * folio of 512 pages or more, or none reserved.  A chunk's pfns are valid
- * or not together: the memory map has holes of 2 MiB at the least.
+ * folio of LEDGER_CHUNK_PFNS pages or more, or none reserved.  A chunk's
+ * pfns are valid or not together: the memory map has holes of 2 MiB at the
+ * least.
  */
 static bool chunk_all_counted(unsigned long pfn, bool valid)
 {
@@ -196,10 +170,10 @@ static bool chunk_all_counted(unsigned long pfn, bool valid)
 		return false;
 	folio = page_folio(pfn_to_page(pfn));
 	/* A device's large folios may be reserved: checked page by page */
-	if (folio_nr_pages(folio) >= CHUNK_PFNS &&
+	if (folio_nr_pages(folio) >= LEDGER_CHUNK_PFNS &&
 	    !folio_is_zone_device(folio) && !folio_test_reserved(folio))
 		return true;
-	for (i = 0; i < CHUNK_PFNS; i++)
+	for (i = 0; i < LEDGER_CHUNK_PFNS; i++)
 		if (PageReserved(pfn_to_page(pfn + i)))
 			return false;
 	return true;
@@ -219,26 +193,26 @@ static int chunk_inc(struct ioasids_ledger *ledger,
 	if (capped && chunk->whole >= LEDGER_MAX_PINS)
 		return -ENOMEM;
 	if (!chunk->count) {
-		chunk->count = kzalloc(CHUNK_PFNS, gfp);
+		chunk->count = kzalloc(LEDGER_CHUNK_PFNS, gfp);
 		if (!chunk->count)
 			return -ENOMEM;
 	}
-	count = &chunk->count[pfn & CHUNK_MASK];
-	if (likely(*count < COUNT_OVERFLOW - 1)) {
+	count = &chunk->count[pfn & LEDGER_CHUNK_MASK];
+	if (likely(*count < LEDGER_COUNT_OVERFLOW - 1)) {
 		if ((*count)++)
 			return 0;
 		chunk->nr_counted++;
 		return !chunk->whole;
 	}
-	if (*count == COUNT_OVERFLOW - 1)
-		over = COUNT_OVERFLOW;
+	if (*count == LEDGER_COUNT_OVERFLOW - 1)
+		over = LEDGER_COUNT_OVERFLOW;
 	else
 		over = xa_to_value(xa_load(&ledger->overflow, pfn)) + 1;
 	if (capped && over + chunk->whole > LEDGER_MAX_PINS)
 		return -ENOMEM;
 	if (xa_is_err(xa_store(&ledger->overflow, pfn, xa_mk_value(over), gfp)))
 		return -ENOMEM;
-	*count = COUNT_OVERFLOW;
+	*count = LEDGER_COUNT_OVERFLOW;
 	return 0;
 }
 
@@ -248,7 +222,7 @@ static void chunk_split(struct ioasids_ledger *ledger,
 {
 	unsigned long i;
 
-	for (i = 0; i < CHUNK_PFNS; i++)
+	for (i = 0; i < LEDGER_CHUNK_PFNS; i++)
 		chunk_inc(ledger, chunk, base + i, LEDGER_GFP_NOFAIL);
 	chunk->whole--;
 }
@@ -260,16 +234,16 @@ static int chunk_dec(struct ioasids_ledger *ledger,
 	unsigned long over;
 	u8 *count;
 
-	if (!chunk->count || !chunk->count[pfn & CHUNK_MASK]) {
+	if (!chunk->count || !chunk->count[pfn & LEDGER_CHUNK_MASK]) {
 		/* Its pin is one of the whole chunk's, if it has one */
 		if (WARN_ON_ONCE(!chunk->whole))
 			return 0;
-		chunk_split(ledger, chunk, pfn & ~CHUNK_MASK);
+		chunk_split(ledger, chunk, pfn & ~LEDGER_CHUNK_MASK);
 	}
-	count = &chunk->count[pfn & CHUNK_MASK];
-	if (*count == COUNT_OVERFLOW) {
+	count = &chunk->count[pfn & LEDGER_CHUNK_MASK];
+	if (*count == LEDGER_COUNT_OVERFLOW) {
 		over = xa_to_value(xa_load(&ledger->overflow, pfn)) - 1;
-		if (over < COUNT_OVERFLOW) {
+		if (over < LEDGER_COUNT_OVERFLOW) {
 			xa_erase(&ledger->overflow, pfn);
 			*count = over;
 		} else {
@@ -299,7 +273,7 @@ static long ledger_run(struct ioasids_ledger *ledger, unsigned long pfn,
 	long changed = 0;
 	int ret;
 
-	if (n == CHUNK_PFNS && chunk_all_counted(pfn, valid)) {
+	if (n == LEDGER_CHUNK_PFNS && chunk_all_counted(pfn, valid)) {
 		chunk = chunk_get(ledger, pfn, sub ? 0 : gfp);
 		if (!chunk) {
 			WARN_ON_ONCE(sub);
@@ -311,10 +285,10 @@ static long ledger_run(struct ioasids_ledger *ledger, unsigned long pfn,
 			return -ENOMEM;
 		}
 		if (!sub || chunk->whole) {
-			*pins += CHUNK_PFNS;
+			*pins += LEDGER_CHUNK_PFNS;
 			if (sub ? --chunk->whole : chunk->whole++)
 				return 0;
-			changed = CHUNK_PFNS - chunk->nr_counted;
+			changed = LEDGER_CHUNK_PFNS - chunk->nr_counted;
 			if (sub)
 				chunk_put(ledger, chunk, pfn);
 			return changed;
@@ -354,57 +328,17 @@ static long ledger_run(struct ioasids_ledger *ledger, unsigned long pfn,
 }
 
 /*
- * Count a pin, or with @sub an unpin, of @page alone, of @pfn, if the
- * cached chunk counts it by itself, below ->overflow: where the map and
- * unmap of a small page mostly count, and where ledger_run()'s lookup and
- * loop would cost more than the count.  Returns as ledger_run() does, or
- * -EAGAIN if ledger_run() must count it.
- */
-static __always_inline long ledger_page(struct ioasids_ledger *ledger,
-					struct page *page, unsigned long pfn,
-					bool sub, unsigned long *pins)
-{
-	struct ledger_chunk *chunk = ledger->cached;
-	u8 *count;
-
-	if (PageReserved(page))
-		return 0;
-	if (!chunk || ledger->cached_index != pfn >> CHUNK_SHIFT ||
-	    !chunk->count)
-		return -EAGAIN;
-	count = &chunk->count[pfn & CHUNK_MASK];
-	if (sub) {
-		/* A page pinned only whole splits its chunk's pin first */
-		if (!*count || *count == COUNT_OVERFLOW)
-			return -EAGAIN;
-		(*pins)++;
-		if (--*count)
-			return 0;
-		chunk->nr_counted--;
-	} else {
-		if (*count >= COUNT_OVERFLOW - 1 ||
-		    chunk->whole >= LEDGER_MAX_PINS)
-			return -EAGAIN;
-		(*pins)++;
-		if ((*count)++)
-			return 0;
-		chunk->nr_counted++;
-	}
-	return !chunk->whole;
-}
-
-/*
- * Whether the CHUNK_PFNS pages from @pages[0] are contiguous.  Each page of
- * a huge page goes through here: the pages are compared four at a time,
- * with no branch but the loop's.
+ * Whether the LEDGER_CHUNK_PFNS pages from @pages[0] are contiguous.  Each
+ * page of a huge page goes through here: the pages are compared four at a
+ * time, with no branch but the loop's.
  */
 static bool pages_whole_chunk(struct page **pages)
 {
 	unsigned long first = (unsigned long)pages[0], diff = 0, i;
 	const unsigned long size = sizeof(struct page);
 
-	BUILD_BUG_ON(CHUNK_PFNS % 4);
-	for (i = 0; i < CHUNK_PFNS; i += 4, first += 4 * size)
+	BUILD_BUG_ON(LEDGER_CHUNK_PFNS % 4);
+	for (i = 0; i < LEDGER_CHUNK_PFNS; i += 4, first += 4 * size)
 		diff |= ((unsigned long)pages[i] ^ first) |
 			((unsigned long)pages[i + 1] ^ (first + size)) |
 			((unsigned long)pages[i + 2] ^ (first + 2 * size)) |
@@ -417,9 +351,9 @@ static unsigned long pages_run(struct page **pages, unsigned long npages)
 {
 	unsigned long pfn = page_to_pfn(pages[0]), n;
 
-	npages = min(npages, CHUNK_PFNS - (pfn & CHUNK_MASK));
-	if (npages == CHUNK_PFNS && pages_whole_chunk(pages))
-		return CHUNK_PFNS;
+	npages = min(npages, LEDGER_CHUNK_PFNS - (pfn & LEDGER_CHUNK_MASK));
+	if (npages == LEDGER_CHUNK_PFNS && pages_whole_chunk(pages))
+		return LEDGER_CHUNK_PFNS;
 	for (n = 1; n < npages && pages[n] == pages[0] + n; n++)
 		;
 	return n;
@@ -439,7 +373,8 @@ static unsigned long ledger_sub(struct ioasids_ledger *ledger,
 			n = pages_run(pages, npages);
 			pages += n;
 		} else {
-			n = min(npages, CHUNK_PFNS - (pfn & CHUNK_MASK));
+			n = min(npages,
+				LEDGER_CHUNK_PFNS - (pfn & LEDGER_CHUNK_MASK));
 			valid = pfn_valid(pfn);
 		}
 		last += ledger_run(ledger, pfn, n, valid, true, 0, nr_pins);
@@ -472,8 +407,8 @@ long ioasids_ledger_add(struct ioasids_ledger *ledger, struct page **pages,
 	*nr_pins = 0;
 	mutex_lock(&ledger->lock);
 	if (npages == 1) {
-		first = ledger_page(ledger, pages[0], page_to_pfn(pages[0]),
-				    false, nr_pins);
+		first = ioasids_ledger_page(ledger, page_to_pfn(pages[0]),
+					    false, nr_pins);
 		if (first != -EAGAIN)
 			goto unlock;
 		first = 0;
@@ -507,7 +442,8 @@ static long ledger_add_range(struct ioasids_ledger *ledger, unsigned long pfn,
 	long first = 0, ret;
 
 	for (done = 0; done < npages; done += n) {
-		n = min(npages - done, CHUNK_PFNS - ((pfn + done) & CHUNK_MASK));
+		n = min(npages - done,
+			LEDGER_CHUNK_PFNS - ((pfn + done) & LEDGER_CHUNK_MASK));
 		ret = ledger_run(ledger, pfn + done, n, true, false, gfp,
 				 nr_pins);
 		if (ret < 0) {
@@ -520,35 +456,30 @@ static long ledger_add_range(struct ioasids_ledger *ledger, unsigned long pfn,
 }
 
 /**
- * ioasids_ledger_add_range() - Count the pins of a range of pfns
- * @ledger: the ledger
+ * ioasids_ledger_add_range_locked() - Count the pins of a range of pfns
+ * @ledger: the ledger, locked
  * @pfn: the first pfn of the pages just pinned
  * @npages: how many pfns from it
  * @nr_pins: set to how many of the pins the ledger counts
  * @gfp: how to allocate the ledger's memory
  *
- * As ioasids_ledger_add_runs(), for one run.
+ * The part of ioasids_ledger_add_range() that is not inline.
  *
- * Context: process context; sleeps.
+ * Context: process context, with @ledger->lock held; sleeps if @gfp does.
  * Return: how many of the pages had no pin counted before, or -ENOMEM;
  * then no count changed.
  */
-long ioasids_ledger_add_range(struct ioasids_ledger *ledger, unsigned long pfn,
-			      unsigned long npages, unsigned long *nr_pins,
-			      gfp_t gfp)
+long ioasids_ledger_add_range_locked(struct ioasids_ledger *ledger,
+				     unsigned long pfn, unsigned long npages,
+				     unsigned long *nr_pins, gfp_t gfp)
 {
-	long first = -EAGAIN;
+	long first;
 
+	lockdep_assert_held(&ledger->lock);
 	*nr_pins = 0;
-	mutex_lock(&ledger->lock);
-	if (npages == 1)
-		first = ledger_page(ledger, pfn_to_page(pfn), pfn, false,
-				    nr_pins);
-	if (first == -EAGAIN)
-		first = ledger_add_range(ledger, pfn, npages, gfp, nr_pins);
+	first = ledger_add_range(ledger, pfn, npages, gfp, nr_pins);
 	if (first < 0)
 		*nr_pins = 0;
-	mutex_unlock(&ledger->lock);
 	return first;
 }
 
@@ -584,14 +515,6 @@ long ioasids_ledger_add_runs(struct ioasids_ledger *ledger,
 	if (WARN_ON_ONCE(nr_runs && skip > npfns[0]))
 		return -EINVAL;
 	mutex_lock(&ledger->lock);
-	/* A page alone: iommufd's map of a small page */
-	if (nr_runs == 1 && npfns[0] - skip == 1) {
-		first = ledger_page(ledger, pfn_to_page(pfns[0] + skip),
-				    pfns[0] + skip, false, nr_pins);
-		if (first != -EAGAIN)
-			goto unlock;
-		first = 0;
-	}
 	for (i = 0; i < nr_runs; i++) {
 		off = i ? 0 : skip;
 		ret = ledger_add_range(ledger, pfns[i] + off, npfns[i] - off,
@@ -608,7 +531,6 @@ long ioasids_ledger_add_runs(struct ioasids_ledger *ledger,
 		}
 		first += ret;
 	}
-unlock:
 	mutex_unlock(&ledger->lock);
 	return first;
 }
@@ -632,8 +554,8 @@ unsigned long ioasids_ledger_sub(struct ioasids_ledger *ledger,
 	*nr_pins = 0;
 	mutex_lock(&ledger->lock);
 	if (npages == 1)
-		last = ledger_page(ledger, pages[0], page_to_pfn(pages[0]),
-				   true, nr_pins);
+		last = ioasids_ledger_page(ledger, page_to_pfn(pages[0]), true,
+					   nr_pins);
 	if (last == -EAGAIN)
 		last = ledger_sub(ledger, pages, 0, npages, nr_pins);
 	mutex_unlock(&ledger->lock);
@@ -641,30 +563,25 @@ unsigned long ioasids_ledger_sub(struct ioasids_ledger *ledger,
 }
 
 /**
- * ioasids_ledger_sub_range() - Count the unpins of a range of pfns
- * @ledger: the ledger that counted their pins
+ * ioasids_ledger_sub_range_locked() - Count the unpins of a range of pfns
+ * @ledger: the ledger that counted their pins, locked
  * @pfn: the first pfn unpinned
  * @npages: how many pfns from it
  * @nr_pins: set to how many of the pins the ledger counted
  *
- * Context: process context; sleeps.
+ * The part of ioasids_ledger_sub_range() that is not inline.
+ *
+ * Context: process context, with @ledger->lock held.
  * Return: how many of the pages have no pin counted any more.
  */
-unsigned long ioasids_ledger_sub_range(struct ioasids_ledger *ledger,
-				       unsigned long pfn, unsigned long npages,
-				       unsigned long *nr_pins)
+unsigned long ioasids_ledger_sub_range_locked(struct ioasids_ledger *ledger,
+					      unsigned long pfn,
+					      unsigned long npages,
+					      unsigned long *nr_pins)
 {
-	long last = -EAGAIN;
-
+	lockdep_assert_held(&ledger->lock);
 	*nr_pins = 0;
-	mutex_lock(&ledger->lock);
-	if (npages == 1 && pfn_valid(pfn))
-		last = ledger_page(ledger, pfn_to_page(pfn), pfn, true,
-				   nr_pins);
-	if (last == -EAGAIN)
-		last = ledger_sub(ledger, NULL, pfn, npages, nr_pins);
-	mutex_unlock(&ledger->lock);
-	return last;
+	return ledger_sub(ledger, NULL, pfn, npages, nr_pins);
 }
 
 /**
@@ -707,8 +624,8 @@ static unsigned long chunk_pins(struct ioasids_ledger *ledger,
 		return 0;
 	if (!chunk->count)
 		return chunk->whole;
-	count = chunk->count[pfn & CHUNK_MASK];
-	return chunk->whole + (count != COUNT_OVERFLOW ? count :
+	count = chunk->count[pfn & LEDGER_CHUNK_MASK];
+	return chunk->whole + (count != LEDGER_COUNT_OVERFLOW ? count :
 			       xa_to_value(xa_load(&ledger->overflow, pfn)));
 }
 
@@ -737,9 +654,11 @@ void ioasids_ledger_count_move(struct ioasids_ledger *from,
 	lockdep_assert_held(&from->lock);
 	lockdep_assert_held(&to->lock);
 	for (i = 0; i < npages; i++, pfn++) {
-		if (!i || !(pfn & CHUNK_MASK)) {
-			from_chunk = xa_load(&from->chunks, pfn >> CHUNK_SHIFT);
-			to_chunk = xa_load(&to->chunks, pfn >> CHUNK_SHIFT);
+		if (!i || !(pfn & LEDGER_CHUNK_MASK)) {
+			unsigned long index = pfn >> LEDGER_CHUNK_SHIFT;
+
+			from_chunk = xa_load(&from->chunks, index);
+			to_chunk = xa_load(&to->chunks, index);
 		}
 		if (!pfn_counted(pfn, true))
 			continue;
@@ -764,7 +683,7 @@ static void ledger_move_whole(struct ioasids_ledger *from,
 	bool first, last;
 
 	to_chunk = chunk_get(to, pfn, LEDGER_GFP_NOFAIL);
-	for (i = 0; i < CHUNK_PFNS; i++) {
+	for (i = 0; i < LEDGER_CHUNK_PFNS; i++) {
 		first = !chunk_pins(to, to_chunk, pfn + i);
 		last = chunk_pins(from, from_chunk, pfn + i) == 1;
 		moved->first += first;
@@ -774,7 +693,7 @@ static void ledger_move_whole(struct ioasids_ledger *from,
 	}
 	from_chunk->whole--;
 	to_chunk->whole++;
-	moved->pins += CHUNK_PFNS;
+	moved->pins += LEDGER_CHUNK_PFNS;
 	chunk_put(from, from_chunk, pfn);
 }
 
@@ -787,11 +706,11 @@ static void ledger_move_whole(struct ioasids_ledger *from,
  * @npages: how many pfns from it
  * @moved: increased by what the move changed
  *
- * A whole pin of a chunk of 512 pfns moves as one count: a mapping of huge
- * pages moves with no count of each page allocated, in either ledger.  The
- * counts in @to cannot fail: their memory is allocated with __GFP_NOFAIL,
- * and LEDGER_MAX_PINS does not apply, as the pins exist.  Only pins that
- * @from counts move: none of a reserved page.
+ * A whole pin of a chunk of LEDGER_CHUNK_PFNS pfns moves as one count: a
+ * mapping of huge pages moves with no count of each page allocated, in
+ * either ledger.  The counts in @to cannot fail: their memory is allocated
+ * with __GFP_NOFAIL, and LEDGER_MAX_PINS does not apply, as the pins
+ * exist.  Only pins that @from counts move: none of a reserved page.
  */
 void ioasids_ledger_move(struct ioasids_ledger *from,
 			 struct ioasids_ledger *to, unsigned long pfn,
@@ -804,9 +723,9 @@ void ioasids_ledger_move(struct ioasids_ledger *from,
 	lockdep_assert_held(&from->lock);
 	lockdep_assert_held(&to->lock);
 	for (; npages; pfn += n, npages -= n) {
-		n = min(npages, CHUNK_PFNS - (pfn & CHUNK_MASK));
+		n = min(npages, LEDGER_CHUNK_PFNS - (pfn & LEDGER_CHUNK_MASK));
 		chunk = chunk_get(from, pfn, 0);
-		if (n == CHUNK_PFNS && chunk && chunk->whole &&
+		if (n == LEDGER_CHUNK_PFNS && chunk && chunk->whole &&
 		    chunk_all_counted(pfn, true)) {
 			ledger_move_whole(from, chunk, to, pfn, moved);
 			continue;

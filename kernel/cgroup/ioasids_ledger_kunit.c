@@ -13,12 +13,12 @@
 
 #include "ioasids_ledger.h"
 
-#define CHUNK_ORDER	9
+#define CHUNK_ORDER	LEDGER_CHUNK_SHIFT
 #define CHUNK_PAGES	BIT(CHUNK_ORDER)
 
 struct ledger_test {
 	struct ioasids_ledger ledger;
-	struct page *chunk;		/* 512 pages from a multiple of 512 */
+	struct page *chunk;	/* a chunk's pages, aligned */
 	struct page *pages[CHUNK_PAGES];
 };
 
@@ -166,6 +166,42 @@ static void ledger_pages_not_pinned(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pins, 0);
 	KUNIT_EXPECT_EQ(test, ioasids_ledger_sub(&t->ledger, &zero, 1, &pins),
 			0);
+	KUNIT_EXPECT_EQ(test, pins, 0);
+}
+
+/*
+ * The release of a single pfn, as VFIO releases what it unmaps: a counted
+ * page in the cached chunk, inline, then pfns outside it that the ledger
+ * never counted, the zero page's and one without a struct page, which
+ * release nothing
+ */
+static void ledger_sub_range_page(struct kunit *test)
+{
+	struct ledger_test *t = test->priv;
+	unsigned long invalid = ULONG_MAX >> PAGE_SHIFT, zero, pins;
+
+	KUNIT_ASSERT_FALSE(test, pfn_valid(invalid));
+	KUNIT_EXPECT_EQ(test, add(t, 7, 1), 1);
+	KUNIT_EXPECT_EQ(test, add(t, 7, 1), 0);
+	KUNIT_EXPECT_PTR_EQ(test, t->ledger.cached,
+			    xa_load(&t->ledger.chunks,
+				    page_to_pfn(t->pages[7]) >>
+					    LEDGER_CHUNK_SHIFT));
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_sub_range(&t->ledger,
+						       page_to_pfn(t->pages[7]),
+						       1, &pins), 0);
+	KUNIT_EXPECT_EQ(test, pins, 1);
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_sub_range(&t->ledger,
+						       page_to_pfn(t->pages[7]),
+						       1, &pins), 1);
+	KUNIT_EXPECT_EQ(test, pins, 1);
+
+	zero = page_to_pfn(ZERO_PAGE(0));
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_sub_range(&t->ledger, zero, 1,
+						       &pins), 0);
+	KUNIT_EXPECT_EQ(test, pins, 0);
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_sub_range(&t->ledger, invalid, 1,
+						       &pins), 0);
 	KUNIT_EXPECT_EQ(test, pins, 0);
 }
 
@@ -407,6 +443,7 @@ static struct kunit_case ledger_cases[] = {
 	KUNIT_CASE(ledger_mixed_folio),
 	KUNIT_CASE(ledger_overflow),
 	KUNIT_CASE(ledger_pages_not_pinned),
+	KUNIT_CASE(ledger_sub_range_page),
 	KUNIT_CASE(ledger_reserved_chunk),
 	KUNIT_CASE(ledger_reserved_folio),
 	KUNIT_CASE(ledger_max_pins_folio),
