@@ -77,6 +77,8 @@ void ioasids_cgroup_uncharge_ioasids(struct ioasids_cgroup *cg,
 				     unsigned int nr);
 int ioasids_cgroup_try_charge_pinned(struct ioasids_cgroup *cg,
 				     unsigned long *npages);
+int ioasids_cgroup_try_charge_pinned_quiet(struct ioasids_cgroup *cg,
+					   unsigned long *npages);
 void ioasids_cgroup_uncharge_pinned(struct ioasids_cgroup *cg,
 				    unsigned long npages);
 int ioasids_cgroup_commit_pinned(struct ioasids_cgroup *cg,
@@ -139,6 +141,13 @@ static inline void ioasids_cgroup_uncharge_ioasids(struct ioasids_cgroup *cg,
 static inline int
 ioasids_cgroup_try_charge_pinned(struct ioasids_cgroup *cg,
 				 unsigned long *npages)
+{
+	return 0;
+}
+
+static inline int
+ioasids_cgroup_try_charge_pinned_quiet(struct ioasids_cgroup *cg,
+				       unsigned long *npages)
 {
 	return 0;
 }

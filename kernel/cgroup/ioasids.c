@@ -422,6 +422,27 @@ ioasids_pinned_uncharge(struct page_counter *counter, struct page_counter *stop,
 	}
 }
 
+/* Charge @cg for *@npages, or for one page; count a refusal if @count */
+static __always_inline int
+__ioasids_cgroup_try_charge_pinned(struct ioasids_cgroup *cg,
+				   unsigned long *npages, bool count)
+{
+	struct page_counter *counter, *fail;
+
+	if (!cg || !*npages)
+		return 0;
+	counter = &cg->res[IOASIDS_RES_PINNED].counter;
+	fail = ioasids_pinned_try_charge(counter, NULL, *npages);
+	if (fail && *npages > 1) {
+		fail = ioasids_pinned_try_charge(counter, NULL, 1);
+		if (!fail)
+			*npages = 1;
+	}
+	if (!fail)
+		return 0;
+	return count ? ioasids_pin_refused(fail) : -ENOMEM;
+}
+
 /**
  * ioasids_cgroup_try_charge_pinned() - Charge memory about to be pinned
  * @cg: the cgroup of the task that owns the mapping, or NULL
@@ -446,22 +467,32 @@ ioasids_pinned_uncharge(struct page_counter *counter, struct page_counter *stop,
 int ioasids_cgroup_try_charge_pinned(struct ioasids_cgroup *cg,
 				     unsigned long *npages)
 {
-	struct page_counter *counter, *fail;
-
-	if (!cg || !*npages)
-		return 0;
-	counter = &cg->res[IOASIDS_RES_PINNED].counter;
-	fail = ioasids_pinned_try_charge(counter, NULL, *npages);
-	if (fail && *npages > 1) {
-		fail = ioasids_pinned_try_charge(counter, NULL, 1);
-		if (!fail)
-			*npages = 1;
-	}
-	if (fail)
-		return ioasids_pin_refused(fail);
-	return 0;
+	return __ioasids_cgroup_try_charge_pinned(cg, npages, true);
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_try_charge_pinned);
+
+/**
+ * ioasids_cgroup_try_charge_pinned_quiet() - Charge memory that may not be
+ *	pinned after all
+ * @cg: the cgroup of the task that owns the mapping, or NULL
+ * @npages: as for ioasids_cgroup_try_charge_pinned()
+ *
+ * As ioasids_cgroup_try_charge_pinned(), but a refusal is neither counted
+ * in ioasids.events nor logged: for a caller that finds out whether the
+ * memory is pinned at all only when the charge is refused (VFIO, for the
+ * pfns of a device's MMIO, which are not pinned, nor charged), and then
+ * charges it again with ioasids_cgroup_try_charge_pinned() if it is, so
+ * that what is refused is counted once.
+ *
+ * Context: process context; does not sleep.
+ * Return: 0, or -ENOMEM; then nothing is charged, at any level.
+ */
+int ioasids_cgroup_try_charge_pinned_quiet(struct ioasids_cgroup *cg,
+					   unsigned long *npages)
+{
+	return __ioasids_cgroup_try_charge_pinned(cg, npages, false);
+}
+EXPORT_SYMBOL_GPL(ioasids_cgroup_try_charge_pinned_quiet);
 
 /**
  * ioasids_cgroup_uncharge_pinned() - Return a charge of memory not pinned

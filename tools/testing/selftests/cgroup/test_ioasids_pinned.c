@@ -61,6 +61,9 @@ static const char *const backing_name[NR_BACKINGS] = {
 #define HUGE_SIZE	MB(2)
 /* Huge pages the tests need at most at once, for vm.nr_hugepages */
 #define NR_HUGE_PAGES	48
+/* Whether VFIO type1 pins a page at a time, a parameter it reads per map */
+#define DISABLE_HUGEPAGES \
+	"/sys/module/vfio_iommu_type1/parameters/disable_hugepages"
 
 static enum backing backing;
 
@@ -1578,7 +1581,11 @@ cleanup:
 /*
  * A device's MMIO that VFIO maps for peer-to-peer DMA (here, edu's BAR 0,
  * mapped from the device file) is not pinned, and not charged: it needs
- * no room under ioasids.pinned.max, however large.
+ * no room under ioasids.pinned.max, however large, even pinned a page at a
+ * time.  A mapping of one page of it, which VFIO charges before it finds
+ * out that it is MMIO, is charged for a moment only (ioasids.pinned.peak
+ * keeps it), and maps at the limit too, where its refusal is not counted:
+ * only the refusal of memory is.
  */
 static int test_type1_mmio_uncharged(const char *root)
 {
@@ -1588,14 +1595,17 @@ static int test_type1_mmio_uncharged(const char *root)
 	};
 	int ret = KSFT_FAIL, dev = -1;
 	void *mmio = MAP_FAILED;
+	char limit[32], hugepages[8] = "";
 	struct pinner p;
+	char *buf = NULL;
 	char *cg;
 
 	pinner_init(&p, PIN_TYPE1);
 	cg = test_cg_enter(root, "ioasids_pinned_test");
 	if (!cg)
 		goto cleanup;
-	if (cg_write(cg, "ioasids.pinned.max", "4K"))
+	snprintf(limit, sizeof(limit), "%ld", page_size);
+	if (cg_write(cg, "ioasids.pinned.max", limit))
 		goto cleanup;
 	if (pinner_open(&p))
 		goto cleanup;
@@ -1616,18 +1626,93 @@ static int test_type1_mmio_uncharged(const char *root)
 		goto cleanup;
 	}
 	if (expect_ok(type1_map(p.t.container, TEST_IOVA, mmio, bar.size),
-		      "VFIO_IOMMU_MAP_DMA of BAR 0 under ioasids.pinned.max 4K"))
+		      "MAP_DMA of BAR 0 under a limit of a page"))
 		goto cleanup;
 	if (check_value(cg, "ioasids.pinned.current", 0) ||
 	    check_value(cg, "ioasids.pinned.peak", 0) ||
 	    check_events(cg, "ioasids.events", 0, 0))
 		goto cleanup;
+
+	/*
+	 * Pinned a page at a time, as with disable_hugepages: the first page
+	 * that VFIO asks for alone is not a mapping of one page
+	 */
+	if (read_text(DISABLE_HUGEPAGES, hugepages, sizeof(hugepages)) < 1 ||
+	    write_text(DISABLE_HUGEPAGES, "Y", 1) < 0) {
+		ksft_perror(DISABLE_HUGEPAGES);
+		hugepages[0] = 0;
+		goto cleanup;
+	}
+	if (expect_ok(type1_map(p.t.container, TEST_IOVA + MB(64), mmio,
+				bar.size),
+		      "MAP_DMA of BAR 0, a page at a time"))
+		goto cleanup;
+	if (check_value(cg, "ioasids.pinned.current", 0) ||
+	    check_value(cg, "ioasids.pinned.peak", 0))
+		goto cleanup;
+	if (expect_unmapped(type1_unmap(p.t.container, TEST_IOVA + MB(64),
+					bar.size),
+			    bar.size, "UNMAP_DMA of BAR 0, a page at a time"))
+		goto cleanup;
+	write_text(DISABLE_HUGEPAGES, hugepages, 1);
+	hugepages[0] = 0;
+
+	/* A page of MMIO alone: charged for a moment, its peak stays */
+	if (expect_ok(type1_map(p.t.container, TEST_IOVA + MB(32), mmio,
+				page_size),
+		      "MAP_DMA of a page of BAR 0 alone"))
+		goto cleanup;
+	if (check_value(cg, "ioasids.pinned.current", 0) ||
+	    check_value(cg, "ioasids.pinned.peak", page_size) ||
+	    check_events(cg, "ioasids.events", 0, 0))
+		goto cleanup;
+	if (expect_unmapped(type1_unmap(p.t.container, TEST_IOVA + MB(32),
+					page_size),
+			    page_size, "UNMAP_DMA of a page of BAR 0"))
+		goto cleanup;
+
+	/* At the limit, a page of MMIO maps; a page of memory does not */
+	buf = mem_alloc(MB(1));
+	if (!buf)
+		goto cleanup;
+	if (expect_ok(type1_map(p.t.container, TEST_IOVA + MB(16), buf,
+				page_size),
+		      "MAP_DMA of a page of memory, up to the limit"))
+		goto cleanup;
+	if (expect_ok(type1_map(p.t.container, TEST_IOVA + MB(32), mmio,
+				page_size),
+		      "MAP_DMA of a page of BAR 0 at the limit"))
+		goto cleanup;
+	if (check_value(cg, "ioasids.pinned.current", page_size) ||
+	    check_events(cg, "ioasids.events", 0, 0))
+		goto cleanup;
+	if (expect_err(type1_map(p.t.container, TEST_IOVA + MB(48),
+				 buf + page_size, page_size), ENOMEM,
+		       "MAP_DMA of a page of memory over the limit"))
+		goto cleanup;
+	if (check_value(cg, "ioasids.pinned.current", page_size) ||
+	    check_events(cg, "ioasids.events", 0, 1))
+		goto cleanup;
+	if (expect_unmapped(type1_unmap(p.t.container, TEST_IOVA + MB(32),
+					page_size),
+			    page_size, "UNMAP_DMA of a page of BAR 0") ||
+	    expect_unmapped(type1_unmap(p.t.container, TEST_IOVA + MB(16),
+					page_size),
+			    page_size, "UNMAP_DMA of a page of memory"))
+		goto cleanup;
+	if (check_value(cg, "ioasids.pinned.current", 0))
+		goto cleanup;
+
 	if (expect_unmapped(type1_unmap(p.t.container, TEST_IOVA, bar.size),
 			    bar.size, "VFIO_IOMMU_UNMAP_DMA of BAR 0"))
 		goto cleanup;
 	ret = KSFT_PASS;
 
 cleanup:
+	if (hugepages[0])
+		write_text(DISABLE_HUGEPAGES, hugepages, 1);
+	if (buf)
+		mem_free(buf, MB(1));
 	if (mmio != MAP_FAILED)
 		munmap(mmio, bar.size);
 	close_fd(&dev);
