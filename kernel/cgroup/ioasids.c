@@ -557,11 +557,11 @@ int ioasids_cgroup_commit_pinned(struct ioasids_cgroup *cg,
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_commit_pinned);
 
-/* Commit @npages pfns from @pfn: a page alone costs no call to the ledger */
-static __always_inline int
-ioasids_commit_range(struct ioasids_cgroup *cg,
-		     enum ioasids_pinned_source source, unsigned long pfn,
-		     unsigned long npages)
+/* Commit @npages pfns from @pfn */
+static noinline int ioasids_commit_range(struct ioasids_cgroup *cg,
+					 enum ioasids_pinned_source source,
+					 unsigned long pfn,
+					 unsigned long npages)
 {
 	unsigned long nr_pins;
 	long first;
@@ -569,6 +569,32 @@ ioasids_commit_range(struct ioasids_cgroup *cg,
 	first = ioasids_ledger_add_range(&cg->pinned_pages, pfn, npages,
 					 &nr_pins, GFP_KERNEL_ACCOUNT);
 	return ioasids_pinned_committed(cg, source, npages, first, nr_pins);
+}
+
+/*
+ * Commit the page of @pfn alone, as a vIOMMU maps them, if the ledger can
+ * count it inline: with no call, and no register to save.  Return 0, or
+ * -EAGAIN if the caller must commit it with ioasids_commit_range().
+ */
+static __always_inline int
+ioasids_commit_page(struct ioasids_cgroup *cg,
+		    enum ioasids_pinned_source source, unsigned long pfn)
+{
+	struct page_counter *counter = &cg->res[IOASIDS_RES_PINNED].counter;
+	long first;
+
+	/* A pin does not hold a reserved page: not counted, nor charged */
+	if (PageReserved(pfn_to_page(pfn))) {
+		ioasids_pinned_uncharge(counter, NULL, 1);
+		return 0;
+	}
+	first = ioasids_ledger_page(&cg->pinned_pages, pfn, false);
+	if (first < 0)
+		return first;
+	if (!first)
+		ioasids_pinned_uncharge(counter, NULL, 1);
+	this_cpu_inc(cg->stat->nr_pinned[source]);
+	return 0;
 }
 
 /**
@@ -590,6 +616,8 @@ int ioasids_cgroup_commit_pinned_range(struct ioasids_cgroup *cg,
 				       unsigned long pfn, unsigned long npages)
 {
 	if (!cg || !npages)
+		return 0;
+	if (npages == 1 && !ioasids_commit_page(cg, source, pfn))
 		return 0;
 	return ioasids_commit_range(cg, source, pfn, npages);
 }
@@ -629,9 +657,13 @@ int ioasids_cgroup_commit_pinned_runs(struct ioasids_cgroup *cg,
 	if (!cg || !nr_runs)
 		return 0;
 	/* One run, as iommufd's map of a small page makes */
-	if (nr_runs == 1 && skip < npfns[0])
+	if (nr_runs == 1 && skip < npfns[0]) {
+		if (npfns[0] - skip == 1 &&
+		    !ioasids_commit_page(cg, source, pfns[0] + skip))
+			return 0;
 		return ioasids_commit_range(cg, source, pfns[0] + skip,
 					    npfns[0] - skip);
+	}
 	for (i = 0; i < nr_runs; i++)
 		npages += npfns[i];
 	npages -= skip;
@@ -643,7 +675,7 @@ int ioasids_cgroup_commit_pinned_runs(struct ioasids_cgroup *cg,
 EXPORT_SYMBOL_GPL(ioasids_cgroup_commit_pinned_runs);
 
 /* The pins of @pages, or of the pfns from @pfn, are about to be released */
-static __always_inline unsigned long
+static noinline unsigned long
 ioasids_release_pinned(struct ioasids_cgroup *cg,
 		       enum ioasids_pinned_source source, struct page **pages,
 		       unsigned long pfn, unsigned long npages)
@@ -704,6 +736,16 @@ ioasids_cgroup_release_pinned_range(struct ioasids_cgroup *cg,
 				    enum ioasids_pinned_source source,
 				    unsigned long pfn, unsigned long npages)
 {
+	long last;
+
+	/* A page alone, as a vIOMMU unmaps them: inline, if it can be */
+	if (cg && npages == 1) {
+		last = ioasids_ledger_page(&cg->pinned_pages, pfn, true);
+		if (last >= 0) {
+			this_cpu_dec(cg->stat->nr_pinned[source]);
+			return last;
+		}
+	}
 	return ioasids_release_pinned(cg, source, NULL, pfn, npages);
 }
 EXPORT_SYMBOL_GPL(ioasids_cgroup_release_pinned_range);

@@ -28,7 +28,9 @@
  * Small pages come one per map, through a vIOMMU: the chunk last counted
  * in is cached, and kept while it counts nothing, so that a map and unmap
  * of a page near the last costs neither a lookup nor an allocation, and
- * the count of one page goes straight to its byte.
+ * the count of one page goes straight to its byte, inline, under a bit
+ * spinlock (ioasids_ledger_page()) that every other change shuts out while
+ * it holds the mutex (ledger_lock()).
  *
  * Reserved pages (the zero page, a device's memory) and pfns without a
  * struct page (a device's MMIO) are not counted, nor charged: the pin of a
@@ -56,6 +58,53 @@ void ioasids_ledger_init(struct ioasids_ledger *ledger)
 	xa_init(&ledger->chunks);
 	xa_init(&ledger->overflow);
 	ledger->cached = NULL;
+	ledger->fast_lock = 0;
+	ledger->fast = NULL;
+}
+
+/*
+ * Take the fast chunk away from ioasids_ledger_page(), once a count in
+ * progress there is done
+ */
+static void ledger_close_fast(struct ioasids_ledger *ledger)
+{
+	bit_spin_lock(LEDGER_FAST_LOCK, &ledger->fast_lock);
+	ledger->fast = NULL;
+	__bit_spin_unlock(LEDGER_FAST_LOCK, &ledger->fast_lock);
+}
+
+/*
+ * Lock @ledger for a change that ioasids_ledger_page() cannot make: with no
+ * fast chunk until ledger_unlock(), the change has every chunk to itself,
+ * and may sleep.
+ */
+static void ledger_lock(struct ioasids_ledger *ledger)
+{
+	mutex_lock(&ledger->lock);
+	ledger_close_fast(ledger);
+}
+
+/* Unlock @ledger, with the chunk cached last as the fast one */
+static void ledger_unlock(struct ioasids_ledger *ledger)
+{
+	struct ledger_chunk *cached = ledger->cached;
+
+	bit_spin_lock(LEDGER_FAST_LOCK, &ledger->fast_lock);
+	ledger->fast = cached && cached->count ? cached : NULL;
+	ledger->fast_index = ledger->cached_index;
+	__bit_spin_unlock(LEDGER_FAST_LOCK, &ledger->fast_lock);
+	mutex_unlock(&ledger->lock);
+}
+
+/*
+ * @ledger is locked by ledger_lock() or ioasids_ledger_lock_pair(): lockdep
+ * sees the mutex, not the bit lock, so ->fast is checked too (only the
+ * holder of the mutex writes it)
+ */
+static void ledger_assert_locked(struct ioasids_ledger *ledger)
+{
+	lockdep_assert_held(&ledger->lock);
+	lockdep_assert(!ledger->fast);
 }
 
 /**
@@ -71,13 +120,13 @@ bool ioasids_ledger_empty(struct ioasids_ledger *ledger)
 	unsigned long index;
 	bool empty;
 
-	mutex_lock(&ledger->lock);
+	ledger_lock(ledger);
 	empty = xa_empty(&ledger->overflow);
 	/* The cached chunk stays, empty or not */
 	xa_for_each(&ledger->chunks, index, chunk)
 		if (chunk->whole || chunk->nr_counted)
 			empty = false;
-	mutex_unlock(&ledger->lock);
+	ledger_unlock(ledger);
 	return empty;
 }
 
@@ -92,11 +141,12 @@ void ioasids_ledger_destroy(struct ioasids_ledger *ledger)
 
 	/* Every pin holds a reference on the cgroup: none can be left */
 	WARN_ON_ONCE(!ioasids_ledger_empty(ledger));
+	ledger->cached = NULL;
+	ledger->fast = NULL;
 	xa_for_each(&ledger->chunks, index, chunk) {
 		kfree(chunk->count);
 		kfree(chunk);
 	}
-	ledger->cached = NULL;
 	xa_destroy(&ledger->chunks);
 	xa_destroy(&ledger->overflow);
 	mutex_destroy(&ledger->lock);
@@ -127,6 +177,7 @@ static struct ledger_chunk *chunk_get(struct ioasids_ledger *ledger,
 	unsigned long index = pfn >> LEDGER_CHUNK_SHIFT;
 	struct ledger_chunk *chunk, *old;
 
+	ledger_assert_locked(ledger);
 	if (likely(ledger->cached && ledger->cached_index == index))
 		return ledger->cached;
 	chunk = xa_load(&ledger->chunks, index);
@@ -296,7 +347,8 @@ static long ledger_run(struct ioasids_ledger *ledger, unsigned long pfn,
 		/* Pinned a page at a time: released so */
 	}
 
-	if (!valid)
+	/* A page that a pin does not hold needs no chunk */
+	if (!valid || (n == 1 && !pfn_counted(pfn, valid)))
 		return 0;
 	chunk = chunk_get(ledger, pfn, sub ? 0 : gfp);
 	if (!chunk && !sub)
@@ -405,14 +457,19 @@ long ioasids_ledger_add(struct ioasids_ledger *ledger, struct page **pages,
 	long first = 0, ret;
 
 	*nr_pins = 0;
-	mutex_lock(&ledger->lock);
 	if (npages == 1) {
+		/* A pin does not hold a reserved page: nothing to count */
+		if (PageReserved(pages[0]))
+			return 0;
 		first = ioasids_ledger_page(ledger, page_to_pfn(pages[0]),
-					    false, nr_pins);
-		if (first != -EAGAIN)
-			goto unlock;
+					    false);
+		if (first >= 0) {
+			*nr_pins = 1;
+			return first;
+		}
 		first = 0;
 	}
+	ledger_lock(ledger);
 	for (i = 0; i < npages; i += n) {
 		n = pages_run(pages + i, npages - i);
 		ret = ledger_run(ledger, page_to_pfn(pages[i]), n, true, false,
@@ -425,8 +482,7 @@ long ioasids_ledger_add(struct ioasids_ledger *ledger, struct page **pages,
 		}
 		first += ret;
 	}
-unlock:
-	mutex_unlock(&ledger->lock);
+	ledger_unlock(ledger);
 	return first;
 }
 
@@ -456,28 +512,30 @@ static long ledger_add_range(struct ioasids_ledger *ledger, unsigned long pfn,
 }
 
 /**
- * ioasids_ledger_add_range_locked() - Count the pins of a range of pfns
- * @ledger: the ledger, locked
+ * ioasids_ledger_add_range() - Count the pins of a range of pfns
+ * @ledger: the ledger
  * @pfn: the first pfn of the pages just pinned
  * @npages: how many pfns from it
  * @nr_pins: set to how many of the pins the ledger counts
  * @gfp: how to allocate the ledger's memory
  *
- * The part of ioasids_ledger_add_range() that is not inline.
+ * As ioasids_ledger_add_runs(), for one run.  A caller that may count a
+ * page alone tries ioasids_ledger_page() first.
  *
- * Context: process context, with @ledger->lock held; sleeps if @gfp does.
+ * Context: process context; sleeps.
  * Return: how many of the pages had no pin counted before, or -ENOMEM;
  * then no count changed.
  */
-long ioasids_ledger_add_range_locked(struct ioasids_ledger *ledger,
-				     unsigned long pfn, unsigned long npages,
-				     unsigned long *nr_pins, gfp_t gfp)
+long ioasids_ledger_add_range(struct ioasids_ledger *ledger, unsigned long pfn,
+			      unsigned long npages, unsigned long *nr_pins,
+			      gfp_t gfp)
 {
 	long first;
 
-	lockdep_assert_held(&ledger->lock);
 	*nr_pins = 0;
+	ledger_lock(ledger);
 	first = ledger_add_range(ledger, pfn, npages, gfp, nr_pins);
+	ledger_unlock(ledger);
 	if (first < 0)
 		*nr_pins = 0;
 	return first;
@@ -514,7 +572,7 @@ long ioasids_ledger_add_runs(struct ioasids_ledger *ledger,
 	*nr_pins = 0;
 	if (WARN_ON_ONCE(nr_runs && skip > npfns[0]))
 		return -EINVAL;
-	mutex_lock(&ledger->lock);
+	ledger_lock(ledger);
 	for (i = 0; i < nr_runs; i++) {
 		off = i ? 0 : skip;
 		ret = ledger_add_range(ledger, pfns[i] + off, npfns[i] - off,
@@ -531,7 +589,7 @@ long ioasids_ledger_add_runs(struct ioasids_ledger *ledger,
 		}
 		first += ret;
 	}
-	mutex_unlock(&ledger->lock);
+	ledger_unlock(ledger);
 	return first;
 }
 
@@ -549,39 +607,45 @@ unsigned long ioasids_ledger_sub(struct ioasids_ledger *ledger,
 				 struct page **pages, unsigned long npages,
 				 unsigned long *nr_pins)
 {
-	long last = -EAGAIN;
+	long last;
 
+	if (npages == 1) {
+		last = ioasids_ledger_page(ledger, page_to_pfn(pages[0]), true);
+		if (last >= 0) {
+			*nr_pins = 1;
+			return last;
+		}
+	}
 	*nr_pins = 0;
-	mutex_lock(&ledger->lock);
-	if (npages == 1)
-		last = ioasids_ledger_page(ledger, page_to_pfn(pages[0]), true,
-					   nr_pins);
-	if (last == -EAGAIN)
-		last = ledger_sub(ledger, pages, 0, npages, nr_pins);
-	mutex_unlock(&ledger->lock);
+	ledger_lock(ledger);
+	last = ledger_sub(ledger, pages, 0, npages, nr_pins);
+	ledger_unlock(ledger);
 	return last;
 }
 
 /**
- * ioasids_ledger_sub_range_locked() - Count the unpins of a range of pfns
- * @ledger: the ledger that counted their pins, locked
+ * ioasids_ledger_sub_range() - Count the unpins of a range of pfns
+ * @ledger: the ledger that counted their pins
  * @pfn: the first pfn unpinned
  * @npages: how many pfns from it
  * @nr_pins: set to how many of the pins the ledger counted
  *
- * The part of ioasids_ledger_sub_range() that is not inline.
+ * A caller that may count a page alone tries ioasids_ledger_page() first.
  *
- * Context: process context, with @ledger->lock held.
+ * Context: process context; sleeps.
  * Return: how many of the pages have no pin counted any more.
  */
-unsigned long ioasids_ledger_sub_range_locked(struct ioasids_ledger *ledger,
-					      unsigned long pfn,
-					      unsigned long npages,
-					      unsigned long *nr_pins)
+unsigned long ioasids_ledger_sub_range(struct ioasids_ledger *ledger,
+				       unsigned long pfn, unsigned long npages,
+				       unsigned long *nr_pins)
 {
-	lockdep_assert_held(&ledger->lock);
+	unsigned long last;
+
 	*nr_pins = 0;
-	return ledger_sub(ledger, NULL, pfn, npages, nr_pins);
+	ledger_lock(ledger);
+	last = ledger_sub(ledger, NULL, pfn, npages, nr_pins);
+	ledger_unlock(ledger);
+	return last;
 }
 
 /**
@@ -600,6 +664,8 @@ void ioasids_ledger_lock_pair(struct ioasids_ledger *a,
 		swap(a, b);
 	mutex_lock(&a->lock);
 	mutex_lock_nested(&b->lock, SINGLE_DEPTH_NESTING);
+	ledger_close_fast(a);
+	ledger_close_fast(b);
 }
 
 /**
@@ -610,8 +676,8 @@ void ioasids_ledger_lock_pair(struct ioasids_ledger *a,
 void ioasids_ledger_unlock_pair(struct ioasids_ledger *a,
 				struct ioasids_ledger *b)
 {
-	mutex_unlock(&a->lock);
-	mutex_unlock(&b->lock);
+	ledger_unlock(a);
+	ledger_unlock(b);
 }
 
 /* The pins of the page of @pfn that @chunk counts, of @ledger, or NULL */
@@ -651,8 +717,8 @@ void ioasids_ledger_count_move(struct ioasids_ledger *from,
 	unsigned long i;
 	bool new;
 
-	lockdep_assert_held(&from->lock);
-	lockdep_assert_held(&to->lock);
+	ledger_assert_locked(from);
+	ledger_assert_locked(to);
 	for (i = 0; i < npages; i++, pfn++) {
 		if (!i || !(pfn & LEDGER_CHUNK_MASK)) {
 			unsigned long index = pfn >> LEDGER_CHUNK_SHIFT;
@@ -720,8 +786,8 @@ void ioasids_ledger_move(struct ioasids_ledger *from,
 	unsigned long n, i, pins;
 	bool first, last;
 
-	lockdep_assert_held(&from->lock);
-	lockdep_assert_held(&to->lock);
+	ledger_assert_locked(from);
+	ledger_assert_locked(to);
 	for (; npages; pfn += n, npages -= n) {
 		n = min(npages, LEDGER_CHUNK_PFNS - (pfn & LEDGER_CHUNK_MASK));
 		chunk = chunk_get(from, pfn, 0);

@@ -7,6 +7,7 @@
 #ifndef _IOASIDS_LEDGER_H
 #define _IOASIDS_LEDGER_H
 
+#include <linux/bit_spinlock.h>
 #include <linux/bits.h>
 #include <linux/gfp_types.h>
 #include <linux/mm.h>
@@ -43,21 +44,45 @@ struct ledger_chunk {
 	u8 *count;
 };
 
+/*
+ * The bit of ioasids_ledger.fast_lock that locks ->fast and ->fast_index.
+ * Nothing else lives in the word, so that the unlock may clear it with a
+ * plain store (__bit_spin_unlock()).  The lock is held for a few
+ * instructions, never from an interrupt, and never with another bit lock.
+ */
+#define LEDGER_FAST_LOCK	0
+
 /**
  * struct ioasids_ledger - Pin counts of pages, by pfn
- * @lock: serializes the changes of the counts
+ * @lock: serializes every change of the counts that ioasids_ledger_page()
+ *	does not make
  * @chunks: the counts of each chunk of 2 MiB of pfns, by pfn /
  *	LEDGER_CHUNK_PFNS
  * @overflow: the counts of single pages from 255 on, by pfn
  * @cached: the chunk last counted in, kept while it counts no pin
  * @cached_index: its index in @chunks
+ * @fast_lock: bit LEDGER_FAST_LOCK locks @fast and @fast_index
+ * @fast: @cached while @lock is free and @cached has a count of each
+ *	page, else NULL: the chunk where ioasids_ledger_page() counts
+ * @fast_index: its index in @chunks
+ *
+ * A pin of a page alone, as each map of a vIOMMU makes, mostly counts in
+ * the chunk counted in last: there, ioasids_ledger_page() counts it inline
+ * under a bit spinlock, which costs a few instructions, where the mutex
+ * costs two calls (spin_lock() too is a call on x86).  Every other change
+ * takes @lock, and then empties @fast under the bit lock, once a count in
+ * progress there is done, for as long as it holds @lock: it has every chunk
+ * to itself, and may sleep and allocate.
  */
 struct ioasids_ledger {
-	struct mutex lock;	/* serializes the changes of the counts */
+	struct mutex lock;	/* serializes the changes but the fast ones */
 	struct xarray chunks;
 	struct xarray overflow;
 	struct ledger_chunk *cached;
 	unsigned long cached_index;
+	unsigned long fast_lock;
+	struct ledger_chunk *fast;
+	unsigned long fast_index;
 };
 
 /**
@@ -82,9 +107,9 @@ bool ioasids_ledger_empty(struct ioasids_ledger *ledger);
 long ioasids_ledger_add(struct ioasids_ledger *ledger, struct page **pages,
 			unsigned long npages, unsigned long *nr_pins,
 			gfp_t gfp);
-long ioasids_ledger_add_range_locked(struct ioasids_ledger *ledger,
-				     unsigned long pfn, unsigned long npages,
-				     unsigned long *nr_pins, gfp_t gfp);
+long ioasids_ledger_add_range(struct ioasids_ledger *ledger, unsigned long pfn,
+			      unsigned long npages, unsigned long *nr_pins,
+			      gfp_t gfp);
 long ioasids_ledger_add_runs(struct ioasids_ledger *ledger,
 			     const unsigned long *pfns, const u32 *npfns,
 			     unsigned int nr_runs, unsigned long skip,
@@ -92,10 +117,9 @@ long ioasids_ledger_add_runs(struct ioasids_ledger *ledger,
 unsigned long ioasids_ledger_sub(struct ioasids_ledger *ledger,
 				 struct page **pages, unsigned long npages,
 				 unsigned long *nr_pins);
-unsigned long ioasids_ledger_sub_range_locked(struct ioasids_ledger *ledger,
-					      unsigned long pfn,
-					      unsigned long npages,
-					      unsigned long *nr_pins);
+unsigned long ioasids_ledger_sub_range(struct ioasids_ledger *ledger,
+				       unsigned long pfn, unsigned long npages,
+				       unsigned long *nr_pins);
 void ioasids_ledger_lock_pair(struct ioasids_ledger *a,
 			      struct ioasids_ledger *b);
 void ioasids_ledger_unlock_pair(struct ioasids_ledger *a,
@@ -108,119 +132,64 @@ void ioasids_ledger_move(struct ioasids_ledger *from,
 			 struct ioasids_ledger *to, unsigned long pfn,
 			 unsigned long npages, struct ioasids_ledger_moved *moved);
 
-/*
- * Count a pin, or with @sub an unpin, of the page of @pfn alone, in the
- * ledger, locked, if the chunk last counted in counts it by itself, below
- * ->overflow.  Maps and unmaps of small pages count mostly there, one page
- * an ioctl through a vIOMMU, and the functions that take the lock and call
- * this inline cost them no more calls than the lock's: a count that they
- * cannot find there, their out-of-line part makes.
+/**
+ * ioasids_ledger_page() - Count the pin or unpin of a page alone, inline
+ * @ledger: the ledger
+ * @pfn: the page's pfn
+ * @sub: count an unpin, not a pin
  *
- * A pin's @pfn is that of a page just pinned, which has a struct page; a
- * pin of a reserved page is not counted.  An unpin's @pfn may be any pfn
- * that was mapped (a reserved page, a device's MMIO), but one with a count
- * of its own to take away was counted, so has a struct page and is not
- * reserved: an unpin looks at no struct page, and any other pfn is left to
- * the out-of-line part.
+ * Counts it in the ledger's fast chunk, if the page is in it and has a
+ * count of its own there, below ->overflow.  Maps and unmaps of small pages
+ * count mostly there, one page an ioctl through a vIOMMU: their callers try
+ * this first, which costs them no call, and count with the out-of-line
+ * functions what this does not.
  *
+ * A pin's @pfn is that of a page just pinned, which has a struct page, and
+ * is not reserved (the callers leave reserved pages out).  An unpin's @pfn
+ * may be any pfn that was mapped (a reserved page, a device's MMIO), but
+ * one with a count of its own to take away was counted, so has a struct
+ * page and is not reserved: an unpin looks at no struct page, and any
+ * other pfn is left to the out-of-line functions.
+ *
+ * Context: any context but an interrupt; spins, for a few instructions.
  * Return: 1 if the page had no pin before (@sub: has none now), 0, or
- * -EAGAIN if the caller must count it out of line.
+ * -EAGAIN if nothing was counted, and the caller must count it out of line.
  */
 static __always_inline long ioasids_ledger_page(struct ioasids_ledger *ledger,
-						unsigned long pfn, bool sub,
-						unsigned long *nr_pins)
+						unsigned long pfn, bool sub)
 {
-	struct ledger_chunk *chunk = ledger->cached;
+	struct ledger_chunk *chunk;
+	long ret = -EAGAIN;
 	u8 *count;
 
-	if (!sub && PageReserved(pfn_to_page(pfn)))
-		return 0;
-	if (!chunk || ledger->cached_index != pfn >> LEDGER_CHUNK_SHIFT ||
-	    !chunk->count)
-		return -EAGAIN;
+	bit_spin_lock(LEDGER_FAST_LOCK, &ledger->fast_lock);
+	chunk = ledger->fast;
+	if (!chunk || ledger->fast_index != pfn >> LEDGER_CHUNK_SHIFT)
+		goto unlock;
 	count = &chunk->count[pfn & LEDGER_CHUNK_MASK];
 	if (sub) {
 		/* A page pinned only whole splits its chunk's pin first */
 		if (!*count || *count == LEDGER_COUNT_OVERFLOW)
-			return -EAGAIN;
+			goto unlock;
 		VM_WARN_ON_ONCE(PageReserved(pfn_to_page(pfn)));
-		(*nr_pins)++;
-		if (--*count)
-			return 0;
-		chunk->nr_counted--;
+		ret = 0;
+		if (!--*count) {
+			chunk->nr_counted--;
+			ret = !chunk->whole;
+		}
 	} else {
 		if (*count >= LEDGER_COUNT_OVERFLOW - 1 ||
 		    chunk->whole >= LEDGER_MAX_PINS)
-			return -EAGAIN;
-		(*nr_pins)++;
-		if ((*count)++)
-			return 0;
-		chunk->nr_counted++;
+			goto unlock;
+		ret = 0;
+		if (!(*count)++) {
+			chunk->nr_counted++;
+			ret = !chunk->whole;
+		}
 	}
-	return !chunk->whole;
-}
-
-/**
- * ioasids_ledger_add_range() - Count the pins of a range of pfns
- * @ledger: the ledger
- * @pfn: the first pfn of the pages just pinned
- * @npages: how many pfns from it
- * @nr_pins: set to how many of the pins the ledger counts
- * @gfp: how to allocate the ledger's memory
- *
- * As ioasids_ledger_add_runs(), for one run; inline for a page alone.
- *
- * Context: process context; sleeps.
- * Return: how many of the pages had no pin counted before, or -ENOMEM;
- * then no count changed.
- */
-static inline long ioasids_ledger_add_range(struct ioasids_ledger *ledger,
-					    unsigned long pfn,
-					    unsigned long npages,
-					    unsigned long *nr_pins, gfp_t gfp)
-{
-	long first = -EAGAIN;
-
-	mutex_lock(&ledger->lock);
-	if (npages == 1) {
-		*nr_pins = 0;
-		first = ioasids_ledger_page(ledger, pfn, false, nr_pins);
-	}
-	if (first == -EAGAIN)
-		first = ioasids_ledger_add_range_locked(ledger, pfn, npages,
-							nr_pins, gfp);
-	mutex_unlock(&ledger->lock);
-	return first;
-}
-
-/**
- * ioasids_ledger_sub_range() - Count the unpins of a range of pfns
- * @ledger: the ledger that counted their pins
- * @pfn: the first pfn unpinned
- * @npages: how many pfns from it
- * @nr_pins: set to how many of the pins the ledger counted
- *
- * Inline for a page alone.
- *
- * Context: process context; sleeps.
- * Return: how many of the pages have no pin counted any more.
- */
-static inline unsigned long
-ioasids_ledger_sub_range(struct ioasids_ledger *ledger, unsigned long pfn,
-			 unsigned long npages, unsigned long *nr_pins)
-{
-	long last = -EAGAIN;
-
-	mutex_lock(&ledger->lock);
-	if (npages == 1) {
-		*nr_pins = 0;
-		last = ioasids_ledger_page(ledger, pfn, true, nr_pins);
-	}
-	if (last == -EAGAIN)
-		last = ioasids_ledger_sub_range_locked(ledger, pfn, npages,
-						       nr_pins);
-	mutex_unlock(&ledger->lock);
-	return last;
+unlock:
+	__bit_spin_unlock(LEDGER_FAST_LOCK, &ledger->fast_lock);
+	return ret;
 }
 
 #endif /* _IOASIDS_LEDGER_H */

@@ -2,13 +2,17 @@
 /*
  * KUnit tests of the ledger of pinned pages of the ioasids controller:
  * pins of whole chunks, of single pages and of runs of pfns, mixed,
- * released otherwise than they were counted, counts past a byte, and pages
- * that a pin does not hold.
+ * released otherwise than they were counted, counts past a byte, pages
+ * that a pin does not hold, and the inline count of a page alone, alone and
+ * racing with the others.
  */
 
 #include <kunit/test.h>
 #include <linux/bits.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
 #include <linux/gfp.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 
 #include "ioasids_ledger.h"
@@ -160,10 +164,16 @@ static void ledger_pages_not_pinned(struct kunit *test)
 	struct page *zero = ZERO_PAGE(0);
 	unsigned long pins;
 
-	/* The zero page is reserved: a pin does not hold it */
+	/* The zero page is reserved: a pin does not hold it, nor a chunk */
 	KUNIT_EXPECT_EQ(test, ioasids_ledger_add(&t->ledger, &zero, 1, &pins,
 						 GFP_KERNEL), 0);
 	KUNIT_EXPECT_EQ(test, pins, 0);
+	KUNIT_EXPECT_EQ(test, nr_chunks(t), 0);
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_add_range(&t->ledger,
+						       page_to_pfn(zero), 1,
+						       &pins, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, pins, 0);
+	KUNIT_EXPECT_EQ(test, nr_chunks(t), 0);
 	KUNIT_EXPECT_EQ(test, ioasids_ledger_sub(&t->ledger, &zero, 1, &pins),
 			0);
 	KUNIT_EXPECT_EQ(test, pins, 0);
@@ -434,6 +444,152 @@ static void ledger_move_whole_folio(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sub(t, 9, 1), 1);
 }
 
+/* The pfn of page @i of the test's chunk */
+static unsigned long pfn_of(struct ledger_test *t, unsigned long i)
+{
+	return page_to_pfn(t->chunk) + i;
+}
+
+/*
+ * The inline count of a page alone: only in the chunk counted in last,
+ * which it shares with the out-of-line functions, below ->overflow, and
+ * never while the ledger is locked for a move
+ */
+static void ledger_fast_page(struct kunit *test)
+{
+	struct ledger_test *t = test->priv;
+	struct ioasids_ledger to;
+	unsigned long i;
+
+	ioasids_ledger_init(&to);
+	/* No chunk yet: out of line */
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_page(&t->ledger, pfn_of(t, 8),
+						  false), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, add(t, 7, 1), 1);
+	KUNIT_EXPECT_NOT_NULL(test, t->ledger.fast);
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_page(&t->ledger, pfn_of(t, 8),
+						  false), 1);
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_page(&t->ledger, pfn_of(t, 8),
+						  false), 0);
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_page(&t->ledger,
+						  pfn_of(t, CHUNK_PAGES),
+						  false), -EAGAIN);
+	/* Page 9 has no count of its own to take away */
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_page(&t->ledger, pfn_of(t, 9),
+						  true), -EAGAIN);
+	/* Up to the last count below ->overflow, and back */
+	for (i = 2; i < LEDGER_COUNT_OVERFLOW - 1; i++)
+		KUNIT_EXPECT_EQ(test, ioasids_ledger_page(&t->ledger,
+							  pfn_of(t, 8), false),
+				0);
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_page(&t->ledger, pfn_of(t, 8),
+						  false), -EAGAIN);
+	for (i = 2; i < LEDGER_COUNT_OVERFLOW - 1; i++)
+		KUNIT_EXPECT_EQ(test, ioasids_ledger_page(&t->ledger,
+							  pfn_of(t, 8), true),
+				0);
+
+	ioasids_ledger_lock_pair(&t->ledger, &to);
+	KUNIT_EXPECT_NULL(test, t->ledger.fast);
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_page(&t->ledger, pfn_of(t, 8),
+						  false), -EAGAIN);
+	ioasids_ledger_unlock_pair(&t->ledger, &to);
+
+	/* Out of line, the inline counts are found; and the other way */
+	KUNIT_EXPECT_EQ(test, sub_range(t, 7, 2), 1);
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_page(&t->ledger, pfn_of(t, 8),
+						  true), 1);
+	KUNIT_EXPECT_EQ(test, add(t, 0, CHUNK_PAGES), CHUNK_PAGES);
+	/* Pinned whole: a count of its own is no first pin */
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_page(&t->ledger, pfn_of(t, 8),
+						  false), 0);
+	KUNIT_EXPECT_EQ(test, sub_range(t, 0, CHUNK_PAGES), CHUNK_PAGES - 1);
+	KUNIT_EXPECT_EQ(test, ioasids_ledger_page(&t->ledger, pfn_of(t, 8),
+						  true), 1);
+	KUNIT_EXPECT_TRUE(test, ioasids_ledger_empty(&to));
+	ioasids_ledger_destroy(&to);
+}
+
+#define RACE_ROUNDS	20000
+
+struct fast_racer {
+	struct ledger_test *t;
+	struct completion done;
+	unsigned long page;
+	long balance;		/* first pins less last pins that it counted */
+	unsigned long inline_counts;
+};
+
+/* Pin and unpin a page alone, inline where it can be, as a vIOMMU maps */
+static int fast_racer_fn(void *data)
+{
+	struct fast_racer *r = data;
+	unsigned long pfn = pfn_of(r->t, r->page), pins, i;
+	long ret;
+
+	for (i = 0; i < RACE_ROUNDS; i++) {
+		ret = ioasids_ledger_page(&r->t->ledger, pfn, false);
+		if (ret < 0)
+			ret = ioasids_ledger_add_range(&r->t->ledger, pfn, 1,
+						       &pins, GFP_KERNEL);
+		else
+			r->inline_counts++;
+		r->balance += ret;
+		ret = ioasids_ledger_page(&r->t->ledger, pfn, true);
+		if (ret < 0)
+			ret = ioasids_ledger_sub_range(&r->t->ledger, pfn, 1,
+						       &pins);
+		else
+			r->inline_counts++;
+		r->balance -= ret;
+	}
+	kthread_complete_and_exit(&r->done, 0);
+}
+
+/*
+ * Inline counts of a page alone on another CPU, while the out-of-line
+ * functions count other pages of its chunk, and pins of the whole chunk:
+ * no count is lost, and each page's first pin and last are found once,
+ * by one or the other, so that what both found balances out, and the
+ * ledger is empty at the end.
+ */
+static void ledger_fast_page_racing(struct kunit *test)
+{
+	struct ledger_test *t = test->priv;
+	struct fast_racer r = { .t = t, .page = 3 };
+	struct task_struct *task;
+	unsigned long pins, i;
+	long balance = 0;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	KUNIT_ASSERT_EQ(test, add(t, 5, 1), 1);
+	init_completion(&r.done);
+	task = kthread_create(fast_racer_fn, &r, "ledger_racer");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	/* Mostly on another CPU than this one */
+	kthread_bind(task, cpumask_any_but(cpu_online_mask,
+					   raw_smp_processor_id()));
+	wake_up_process(task);
+	/* No assertion until the racer is done: it uses @t and @r */
+	for (i = 0; i < RACE_ROUNDS; i++) {
+		if (i % 4 == 0) {
+			balance += add(t, 0, CHUNK_PAGES);
+			balance -= sub_range(t, 0, CHUNK_PAGES);
+		}
+		balance += ioasids_ledger_add_range(&t->ledger, pfn_of(t, 10),
+						    2, &pins, GFP_KERNEL);
+		balance += add(t, 12, 1);
+		balance -= sub(t, 12, 1);
+		balance -= sub_range(t, 10, 2);
+	}
+	wait_for_completion(&r.done);
+	KUNIT_EXPECT_GT(test, r.inline_counts, 0);
+	KUNIT_EXPECT_EQ(test, sub(t, 5, 1), 1);
+	KUNIT_EXPECT_EQ(test, balance + r.balance, 0);
+	KUNIT_EXPECT_TRUE(test, ioasids_ledger_empty(&t->ledger));
+}
+
 static struct kunit_case ledger_cases[] = {
 	KUNIT_CASE(ledger_move_folio),
 	KUNIT_CASE(ledger_move_whole_folio),
@@ -444,6 +600,8 @@ static struct kunit_case ledger_cases[] = {
 	KUNIT_CASE(ledger_overflow),
 	KUNIT_CASE(ledger_pages_not_pinned),
 	KUNIT_CASE(ledger_sub_range_page),
+	KUNIT_CASE(ledger_fast_page),
+	KUNIT_CASE(ledger_fast_page_racing),
 	KUNIT_CASE(ledger_reserved_chunk),
 	KUNIT_CASE(ledger_reserved_folio),
 	KUNIT_CASE(ledger_max_pins_folio),
